@@ -1,0 +1,1 @@
+// Anchors the KilnConversion library; the passes live in subfolders.

@@ -1,0 +1,75 @@
+//===- Passes.td - kiln cross-dialect passes ---------------*- tablegen -*-===//
+//
+// Conversions out of the kiln dialect and the codegen passes that prepare
+// kernels for a target: tiling, vectorization, memory planning, weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_TD
+#define KILN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKilnToLinalg : Pass<"convert-kiln-to-linalg"> {
+  let summary = "Lower kiln ops to linalg on tensors";
+  let description = [{
+    Rewrites every kiln compute op (inside or outside `kiln.kernel` regions)
+    into linalg named/generic ops plus tensor, arith and math ops, on tensors.
+    `kiln.constant` becomes `arith.constant`; `kiln.kernel`/`kiln.yield` stay.
+    Ops it cannot lower are reported with their location and the pass fails.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+  ];
+}
+
+def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Tile kernels for parallelism and cache/registers, then vectorize";
+  let description = [{
+    For each kernel function (linalg on tensors): tiles the root op's outer
+    parallel dims into an `scf.forall` (later lowered to parallel tasks),
+    fuses producers into the tiles, tiles again to register-sized blocks and
+    vectorizes with `linalg::vectorize`. Ops it cannot vectorize stay as
+    tiled loops. Precondition: tensor semantics, before bufferization.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Elements of f32 per vector register (16 for AVX-512)">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
+  let summary = "Place every intermediate buffer of the entry function in one arena";
+  let description = [{
+    After bufferization: each `memref.alloc` with a static shape in the entry
+    function (attribute `kiln.entry`) becomes a `memref.view` into the arena
+    argument at an offset chosen from buffer lifetimes (buffers whose
+    lifetimes do not overlap share bytes; 64-byte aligned), and its
+    `memref.dealloc` is removed. The arena size is recorded on the function
+    as `kiln.arena_bytes`.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
+  let summary = "Move large constant buffers out of the code into the weights blob";
+  let description = [{
+    After bufferization: every `memref.global constant` above a size
+    threshold that the entry function reads through `memref.get_global` is
+    replaced by a `memref.view` into the weights argument; the global is
+    erased. The layout (name, offset, size; 64-byte aligned) is recorded on
+    the module as `kiln.weights` so the link step can write the blob.
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"256",
+           "Constants smaller than this stay in the code">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+#endif // KILN_PASSES_TD
