@@ -64,10 +64,15 @@ def unsupported(m):
 
 def signature(m, shapes):
     inits = {i.name for i in m.graph.initializer}
+    bound = {}  # symbolic dim name -> the value --input-shape gave it
+    for v in m.graph.input:
+        for d, n in zip(v.type.tensor_type.shape.dim, shapes.get(v.name, [])):
+            if d.dim_param:
+                bound[d.dim_param] = n
 
     def desc(v):
         t = v.type.tensor_type
-        dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
+        dims = [d.dim_value if d.HasField("dim_value") else bound.get(d.dim_param, d.dim_param)
                 for d in t.shape.dim]
         if v.name in shapes:
             dims = shapes[v.name]
