@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""bench.py — kiln against onnxruntime on CPU: compile time, code size, latency.
+
+For each model: times `kiln compile`, measures the executable without its weights payload
+(runtime/ABI.md: ELF image | zero padding | weights | 32-byte trailer), then measures latency
+A/B interleaved in one process tree so both see the same machine state. Each round runs
+`EXE --bench N` (its printed median) and N timed onnxruntime runs in-process after warm-up
+(their median); the reported figure is the median over rounds. Both sides get the same
+thread budget: KILN_NUM_THREADS=T for kiln, intra_op_num_threads=T / inter_op_num_threads=1
+for onnxruntime. ratio = kiln / onnxruntime: below 1 means kiln is faster.
+
+Default models: the generated resnet_style and mobilenet_v2_style test models at 224x224.
+
+usage: bench.py [--model PATH ...] [--input-shape NAME=1x3x224x224 ...] [--rounds 7]
+                [--runs 10] [--threads 2] [--kiln build/bin/kiln] [--workdir build/bench]
+                [--json RESULTS.json]
+"""
+import argparse
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAILER_MAGIC = b"KILNWTS1"
+TRAILER_BYTES = 32
+
+
+class BenchError(Exception):
+    pass
+
+
+def elf_end(head):
+    """End offset of the ELF image described by `head` (the file's first bytes), or None."""
+    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+        return None  # not a little-endian ELF64
+    phoff, shoff = struct.unpack_from("<QQ", head, 0x20)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", head, 0x36)
+    end = shoff + shentsize * shnum
+    for i in range(phnum):
+        off = phoff + i * phentsize
+        if off + 56 > len(head):
+            break
+        p_offset, _, _, p_filesz = struct.unpack_from("<QQQQ", head, off + 8)
+        end = max(end, p_offset + p_filesz)
+    return end
+
+
+def exe_sizes(path):
+    """(file bytes, code bytes = file minus padding, weights and trailer, weights bytes)."""
+    total = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        f.seek(max(total - TRAILER_BYTES, 0))
+        trailer = f.read(TRAILER_BYTES)
+    weights = 0
+    code = total
+    if len(trailer) == TRAILER_BYTES and trailer[:8] == TRAILER_MAGIC:
+        offset, weights, _ = struct.unpack("<QQQ", trailer[8:])
+        code = offset if offset else total - weights - TRAILER_BYTES
+        end = elf_end(head)
+        if end is not None and end <= code:
+            code = end  # drop the zero padding too
+    return total, code, weights
+
+
+def parse_shape(text):
+    name, eq, dims = text.partition("=")
+    if not eq:
+        raise argparse.ArgumentTypeError(f"expected NAME=1x3x224x224, got {text!r}")
+    try:
+        return name, [int(d) for d in dims.split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad shape in {text!r}")
+
+
+def make_inputs(model_path, shapes, seed=0):
+    import onnx
+    m = onnx.load(model_path, load_external_data=False)
+    inits = {i.name for i in m.graph.initializer}
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for v in m.graph.input:
+        if v.name in inits:
+            continue
+        t = v.type.tensor_type
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)
+        if v.name in shapes:
+            shape = shapes[v.name]
+        else:
+            shape = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim]
+            if None in shape:
+                raise BenchError(f"input {v.name} has symbolic dims: pass --input-shape "
+                                 f"{v.name}=...")
+        if np.issubdtype(dtype, np.floating):
+            feeds[v.name] = rng.standard_normal(shape).astype(dtype)
+        elif dtype == np.bool_:
+            feeds[v.name] = np.ones(shape, dtype)
+        else:
+            feeds[v.name] = rng.integers(0, 100, shape).astype(dtype)  # e.g. token ids
+    return feeds
+
+
+def kiln_bench(exe, input_args, runs, threads):
+    env = dict(os.environ, KILN_NUM_THREADS=str(threads))
+    r = subprocess.run([exe, "--bench", str(runs), *input_args], capture_output=True, text=True,
+                       env=env, timeout=1800)
+    lines = [l.strip() for l in r.stdout.splitlines() if l.strip()]
+    if r.returncode != 0 or not lines or not lines[-1].startswith("median_ms="):
+        raise BenchError(f"{exe} --bench failed (exit {r.returncode}): "
+                         f"{(r.stderr.strip() or r.stdout.strip())[-300:]}")
+    return float(lines[-1].split("=", 1)[1])
+
+
+def ort_session(model_path, threads):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
+
+
+def ort_bench(sess, feeds, runs, warmup=3):
+    for _ in range(warmup):
+        sess.run(None, feeds)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        sess.run(None, feeds)
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+def bench_model(name, model_path, shapes, a, kiln):
+    row = {"model": name, "path": model_path}
+    out = os.path.join(a.workdir, name)
+    shape_args = [x for n, s in shapes.items() for x in ("--input-shape",
+                                                          f"{n}={'x'.join(map(str, s))}")]
+    t = time.perf_counter()
+    r = subprocess.run([kiln, "compile", model_path, "-o", out, *shape_args],
+                       capture_output=True, text=True, timeout=3600)
+    row["compile_s"] = time.perf_counter() - t
+    if r.returncode != 0:
+        raise BenchError(f"kiln compile failed (exit {r.returncode}): "
+                         f"{(r.stderr.strip() or r.stdout.strip())[-300:]}")
+    row["exe_bytes"], row["code_bytes"], row["weights_bytes"] = exe_sizes(out)
+
+    feeds = make_inputs(model_path, shapes)
+    input_dir = os.path.join(a.workdir, name + ".inputs")
+    os.makedirs(input_dir, exist_ok=True)
+    input_args = []
+    for i, (n, v) in enumerate(feeds.items()):
+        p = os.path.join(input_dir, f"{i}.npy")
+        np.save(p, v)
+        input_args += ["--input", f"{n}={p}"]
+
+    sess = ort_session(model_path, a.threads)
+    kiln_ms, ort_ms = [], []
+    for i in range(a.rounds):
+        # Alternate which side goes first, so neither always runs on a warmer machine.
+        for side in (("kiln", "ort") if i % 2 == 0 else ("ort", "kiln")):
+            if side == "kiln":
+                kiln_ms.append(kiln_bench(out, input_args, a.runs, a.threads))
+            else:
+                ort_ms.append(ort_bench(sess, feeds, a.runs))
+        print(f"  {name}: round {i + 1}/{a.rounds}  kiln {kiln_ms[-1]:.3f} ms  "
+              f"onnxruntime {ort_ms[-1]:.3f} ms", file=sys.stderr, flush=True)
+    row.update(kiln_ms=statistics.median(kiln_ms), ort_ms=statistics.median(ort_ms),
+               kiln_rounds=kiln_ms, ort_rounds=ort_ms)
+    row["ratio"] = row["kiln_ms"] / row["ort_ms"]
+    return row
+
+
+def mib(n):
+    return f"{n / (1 << 20):.2f} MiB"
+
+
+def print_table(rows, a):
+    print(f"\nkiln vs onnxruntime, CPU, {a.threads} threads, median of {a.rounds} rounds x "
+          f"{a.runs} runs (ratio < 1: kiln faster)")
+    table = [["model", "compile", "code", "weights", "kiln ms", "ORT ms", "kiln/ORT"]]
+    for r in rows:
+        if "error" not in r:
+            table.append([r["model"], f"{r['compile_s']:.1f} s", mib(r["code_bytes"]),
+                          mib(r["weights_bytes"]), f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
+                          f"{r['ratio']:.2f}"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for j, row in enumerate(table):
+        print("  ".join([row[0].ljust(widths[0])] +
+                        [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+        if j == 0:
+            print("  ".join("-" * w for w in widths))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['model']}: error: {r['error']}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", action="append", default=[], help="ONNX model (repeatable)")
+    ap.add_argument("--input-shape", action="append", type=parse_shape, default=[],
+                    help="NAME=1x3x224x224, bound in every --model that has input NAME")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=10, help="timed runs per side per round")
+    ap.add_argument("--threads", type=int, default=2)
+    build = os.environ.get("KILN_BUILD_DIR", os.path.join(REPO, "build"))
+    ap.add_argument("--kiln", default=os.path.join(build, "bin", "kiln"))
+    ap.add_argument("--workdir", default=os.path.join(build, "bench"))
+    ap.add_argument("--size", type=int, default=224, help="image size of the default models")
+    ap.add_argument("--json", help="also write the results here")
+    a = ap.parse_args(argv)
+
+    if not os.access(a.kiln, os.X_OK):
+        print(f"bench: kiln not found at {a.kiln} (build it with scripts/build.sh)",
+              file=sys.stderr)
+        return 1
+    os.makedirs(a.workdir, exist_ok=True)
+    models = [(os.path.splitext(os.path.basename(p))[0] if os.path.basename(p) != "model.onnx"
+               else os.path.basename(os.path.dirname(os.path.abspath(p))), p) for p in a.model]
+    if not models:
+        sys.path.insert(0, os.path.join(REPO, "test", "models"))
+        import make_models
+        gen = make_models.generate(os.path.join(a.workdir, "models"),
+                                   ["resnet_style", "mobilenet_v2_style"], size=a.size)
+        models = [(f"{n}_{a.size}", p) for n, p in gen.items()]
+    shapes = dict(a.input_shape)
+
+    rows = []
+    for name, path in models:
+        print(f"bench: {name} ({path})", file=sys.stderr, flush=True)
+        import onnx
+        inputs = {v.name for v in onnx.load(path, load_external_data=False).graph.input}
+        try:
+            rows.append(bench_model(name, path, {n: s for n, s in shapes.items() if n in inputs},
+                                    a, a.kiln))
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            print(f"bench: {name}: {e}", file=sys.stderr)
+            rows.append({"model": name, "path": path, "error": str(e)})
+    print_table(rows, a)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"threads": a.threads, "rounds": a.rounds, "runs": a.runs, "rows": rows},
+                      f, indent=2)
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
