@@ -123,11 +123,16 @@ class Compiled:
         if key not in self.cache:
             out = os.path.join(self.outdir, f"exe{len(self.cache)}_"
                                + os.path.basename(model_path).replace(".onnx", ""))
-            check_ok(run([self.kiln, "compile", model_path, "-o", out, *extra],
-                         timeout=COMPILE_TIMEOUT_S))
-            assert os.path.isfile(out) and os.access(out, os.X_OK), \
-                f"kiln compile exited 0 but wrote no executable {out}"
-            self.cache[key] = out
+            proc = run([self.kiln, "compile", model_path, "-o", out, *extra],
+                       timeout=COMPILE_TIMEOUT_S)
+            if proc.returncode != 0:
+                self.cache[key] = Exception("kiln compile failed\n" + describe_failure(proc))
+            elif not (os.path.isfile(out) and os.access(out, os.X_OK)):
+                self.cache[key] = Exception(f"kiln compile exited 0 but wrote no executable {out}")
+            else:
+                self.cache[key] = out
+        if isinstance(self.cache[key], Exception):  # failed once: fail fast, don't recompile
+            pytest.fail(str(self.cache[key]), pytrace=False)
         return self.cache[key]
 
 

@@ -5,6 +5,7 @@ unsupported op) and the executable (wrong shape, wrong dtype, missing input, unk
 name, truncated .npy). Exit codes >= 128 (or death by signal) count as crashes.
 """
 import os
+import re
 import shutil
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_run_wrong_shape(ops_mix_exe, models, tmp_path):
     feeds = good_feeds(models)
     feeds["x"] = feeds["x"][:, :, :15]
     line = exe_error(ops_mix_exe, write_inputs(feeds, str(tmp_path)), tmp_path, "shape")
-    assert "x" in line
+    assert re.search(r"\bx\b", line), f"the error does not name input x: {line}"
 
 
 def test_run_wrong_rank(ops_mix_exe, models, tmp_path):
@@ -113,8 +114,9 @@ def test_run_wrong_dtype_pb(ops_mix_exe, models, tmp_path):
 def test_run_missing_input(ops_mix_exe, models, tmp_path):
     feeds = good_feeds(models)
     del feeds["k"]
-    exe_error(ops_mix_exe, write_inputs(feeds, str(tmp_path)), tmp_path, "'k'", '"k"', " k ",
-              "k:", "missing")
+    line = exe_error(ops_mix_exe, write_inputs(feeds, str(tmp_path)), tmp_path, "missing",
+                     "required", "not given", "no value")
+    assert re.search(r"\bk\b", line), f"the error does not name input k: {line}"
 
 
 def test_run_unknown_input_name(ops_mix_exe, models, tmp_path):
