@@ -32,13 +32,17 @@ def main(argv=None):
     a = ap.parse_args(argv)
     exe = os.path.abspath(a.exe or os.path.join(a.dir, "digits"))
     model = a.model or os.path.join(a.dir, "digits.onnx")
+    if not os.access(exe, os.X_OK):
+        print(f"evaluate: no executable {exe} (compile digits.onnx with kiln first)",
+              file=sys.stderr)
+        return 1
     images_path = os.path.join(a.dir, "test_images.npy")
     images = np.load(images_path)
     labels = np.load(os.path.join(a.dir, "test_labels.npy"))
 
     with tempfile.TemporaryDirectory(prefix="kiln-digits-") as out:
         r = subprocess.run([exe, "--input", f"images={images_path}", "--output-dir", out],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=600)
         if r.returncode != 0:
             print(f"evaluate: {exe} failed (exit {r.returncode}): {r.stderr.strip()}",
                   file=sys.stderr)
