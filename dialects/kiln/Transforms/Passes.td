@@ -52,8 +52,10 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "ModuleOp"> {
   let summary = "Outline each kiln.kernel into a private function and call it";
   let description = [{
     Replaces every `kiln.kernel "name"(...)` with `func.call @name(...)` to a
-    new private `func.func @name` whose body is the kernel's region (names
-    are made unique). Runs after the kernel bodies were lowered to linalg, so
+    new private `func.func @name` whose body is the kernel's region, placed
+    after the calling function in program order; a clashing name gets a
+    `_<n>` suffix. The body is moved as is (kiln ops or linalg), its
+    `kiln.yield` becoming `func.return`. Runs after the kernel bodies were lowered to linalg, so
     that each kernel is tiled and bufferized as one function.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
