@@ -58,6 +58,19 @@ static LogicalResult emitInferError(std::optional<Location> loc,
   return emitOptionalError(loc, msg);
 }
 
+/// While a custom-format op is parsed, its result type is inferred before
+/// the op exists, and its inherent attributes are still in the attribute
+/// dictionary (properties are filled in when the op is created). Reads an
+/// inherent attribute from whichever holds it; null if absent.
+template <typename AttrT, typename Adaptor>
+static AttrT inherentAttr(Adaptor &adaptor, AttrT fromProperties,
+                          StringRef name) {
+  if (fromProperties)
+    return fromProperties;
+  DictionaryAttr attrs = adaptor.getAttributes();
+  return attrs ? dyn_cast_or_null<AttrT>(attrs.get(name)) : AttrT();
+}
+
 template <typename Adaptor>
 static LogicalResult inferBinary(std::optional<Location> loc, Adaptor adaptor,
                                  SmallVectorImpl<Type> &types) {
@@ -278,7 +291,12 @@ LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
   auto in = cast<RankedTensorType>(adaptor.getInput().getType());
-  ArrayRef<int64_t> axes = adaptor.getAxes();
+  auto axesAttr = inherentAttr(adaptor, adaptor.getProperties().axes, "axes");
+  auto keepdims =
+      inherentAttr(adaptor, adaptor.getProperties().keepdims, "keepdims");
+  if (!axesAttr || !keepdims)
+    return emitInferError(loc, "reduce_mean needs 'axes' and 'keepdims'");
+  ArrayRef<int64_t> axes = axesAttr.asArrayRef();
   for (size_t i = 0; i < axes.size(); ++i)
     if (axes[i] < 0 || axes[i] >= in.getRank() || (i && axes[i] <= axes[i - 1]))
       return emitInferError(loc, "reduce axes must be sorted, unique and in "
@@ -287,7 +305,7 @@ LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *,
   for (int64_t d = 0; d < in.getRank(); ++d) {
     if (!llvm::is_contained(axes, d))
       out.push_back(in.getDimSize(d));
-    else if (adaptor.getKeepdims())
+    else if (keepdims.getValue())
       out.push_back(1);
   }
   types.push_back(RankedTensorType::get(out, in.getElementType()));
@@ -319,7 +337,10 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   auto in = cast<RankedTensorType>(adaptor.getInput().getType());
-  ArrayRef<int64_t> perm = adaptor.getPerm();
+  auto permAttr = inherentAttr(adaptor, adaptor.getProperties().perm, "perm");
+  if (!permAttr)
+    return emitInferError(loc, "transpose needs 'perm'");
+  ArrayRef<int64_t> perm = permAttr.asArrayRef();
   if ((int64_t)perm.size() != in.getRank())
     return emitOptionalError(loc, "perm has ", perm.size(),
                              " entries for rank ", in.getRank());
@@ -342,7 +363,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   if (adaptor.getInputs().empty())
     return emitInferError(loc, "concat needs at least one input");
   auto first = cast<RankedTensorType>(adaptor.getInputs()[0].getType());
-  int64_t axis = adaptor.getAxis();
+  auto axisAttr = inherentAttr(adaptor, adaptor.getProperties().axis, "axis");
+  if (!axisAttr)
+    return emitInferError(loc, "concat needs 'axis'");
+  int64_t axis = axisAttr.getInt();
   if (axis < 0 || axis >= first.getRank())
     return emitOptionalError(loc, "concat axis ", axis, " out of range");
   SmallVector<int64_t> out(first.getShape());

@@ -21,8 +21,13 @@ namespace mlir::kiln {
 using FuseIntoKernelFn =
     std::function<bool(Operation *producer, Operation *consumer)>;
 
-/// Groups the kiln ops of `func` into kiln.kernel ops.
-LogicalResult formKernels(func::FuncOp func, const FuseIntoKernelFn &control);
+/// The default control: fuses every pair the pass considers legal.
+bool fuseEveryLegalPair(Operation *producer, Operation *consumer);
+
+/// Groups the kiln ops of `func` into kiln.kernel ops (see
+/// `kiln-form-kernels`); `control` may veto each legal fusion.
+LogicalResult formKernels(func::FuncOp func,
+                          const FuseIntoKernelFn &control = fuseEveryLegalPair);
 
 #define GEN_PASS_DECL
 #include "dialects/kiln/Transforms/Passes.h.inc"
