@@ -1,0 +1,239 @@
+//===- Session.cpp - One loaded model ready to run ------------------------===//
+//
+// Inputs are checked against the manifest (dtype first, then shape with its
+// symbolic dims) before the model ever sees them; outputs are sized from the
+// bound symbols. Descriptors follow runtime/ABI.md: weights, arena, inputs,
+// outputs, each `{allocated, aligned, offset, sizes[r], strides[r]}` with
+// row-major strides.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Session.h"
+#include "Npy.h"
+#include "TensorProto.h"
+
+#include <cstring>
+
+extern "C" void kiln_entry(void **descs);
+
+namespace kiln {
+namespace runtime {
+
+Session::Session(const Manifest &m)
+    : manifest(m), inputs(m.inputs.size()), loaded(m.inputs.size(), false),
+      outputs(m.outputs.size()) {}
+
+bool Session::presetDim(const std::string &name, int64_t size,
+                        std::string &error) {
+  auto it = bindings.sizes.find(name);
+  if (it != bindings.sizes.end() && it->second != size) {
+    error = "--dim " + name + " given twice with different sizes";
+    return false;
+  }
+  bindings.sizes[name] = size;
+  bindings.boundBy[name] = "--dim";
+  return true;
+}
+
+static bool endsWith(const std::string &s, const char *suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+bool Session::acceptInput(size_t index, Tensor &t, std::string &error) {
+  const TensorSpec &spec = manifest.inputs[index];
+  // numpy has no bfloat16: float32 data is accepted for bf16 inputs and
+  // rounded to nearest even.
+  if (spec.dtype == DType::BF16 && t.dtype == DType::F32) {
+    uint64_t n = 0;
+    elementCount(t.shape, n);
+    Tensor narrowed;
+    narrowed.dtype = DType::BF16;
+    narrowed.shape = t.shape;
+    if (!narrowed.buffer.allocate(static_cast<size_t>(n) * 2)) {
+      error = "input '" + spec.name + "': out of memory";
+      return false;
+    }
+    const float *src = static_cast<const float *>(t.buffer.data());
+    uint16_t *dst = static_cast<uint16_t *>(narrowed.buffer.data());
+    for (uint64_t i = 0; i < n; ++i)
+      dst[i] = floatToBf16(src[i]);
+    t = std::move(narrowed);
+  }
+  if (t.dtype != spec.dtype) {
+    error = "input '" + spec.name + "': expected dtype " +
+            dtypeNumpyName(spec.dtype) + ", got " + dtypeNumpyName(t.dtype);
+    return false;
+  }
+  if (!bindInputShape(spec, t.shape, bindings, error))
+    return false;
+  inputs[index] = std::move(t);
+  loaded[index] = true;
+  return true;
+}
+
+bool Session::loadInput(size_t index, const std::string &path,
+                        std::string &error) {
+  const TensorSpec &spec = manifest.inputs[index];
+  Tensor t;
+  bool isNpy =
+      endsWith(path, ".npy") || (!endsWith(path, ".pb") && hasNpyMagic(path));
+  bool ok = isNpy ? readNpy(path, t, error) : readTensorProto(path, t, error);
+  if (!ok) {
+    // File errors already name the path; format errors get it here.
+    if (error.find(path) == std::string::npos)
+      error = "'" + path + "': " + error;
+    error = "input '" + spec.name + "': " + error;
+    return false;
+  }
+  return acceptInput(index, t, error);
+}
+
+namespace {
+/// splitmix64: tiny, seedable, and identical on every platform.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [-1, 1).
+  float symmetric() {
+    return static_cast<float>(next() >> 40) * (2.0f / 16777216.0f) - 1.0f;
+  }
+};
+} // namespace
+
+bool Session::randomInput(size_t index, std::string &error) {
+  const TensorSpec &spec = manifest.inputs[index];
+  Tensor t;
+  t.dtype = spec.dtype;
+  for (const Dim &d : spec.shape) {
+    if (!d.isSymbolic()) {
+      t.shape.push_back(d.size);
+      continue;
+    }
+    auto it = bindings.sizes.find(d.symbol);
+    t.shape.push_back(it == bindings.sizes.end() ? 1 : it->second);
+  }
+  uint64_t n, bytes;
+  if (!elementCount(t.shape, n) || !byteCount(t.shape, t.dtype, bytes) ||
+      !t.buffer.allocate(static_cast<size_t>(bytes))) {
+    error = "input '" + spec.name +
+            "': cannot allocate a random tensor of "
+            "shape " +
+            formatShape(t.shape);
+    return false;
+  }
+  Rng rng{0x6b696c6e00000000ULL + index}; // "kiln" + input position
+  void *p = t.buffer.data();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t r = rng.next();
+    uint64_t small = r % 10;
+    switch (t.dtype) {
+    case DType::F32:
+      static_cast<float *>(p)[i] = rng.symmetric();
+      break;
+    case DType::F64:
+      static_cast<double *>(p)[i] = rng.symmetric();
+      break;
+    case DType::F16:
+      static_cast<uint16_t *>(p)[i] = floatToHalf(rng.symmetric());
+      break;
+    case DType::BF16:
+      static_cast<uint16_t *>(p)[i] = floatToBf16(rng.symmetric());
+      break;
+    case DType::Bool:
+      static_cast<uint8_t *>(p)[i] = r & 1;
+      break;
+    case DType::I8:
+    case DType::U8:
+      static_cast<uint8_t *>(p)[i] = static_cast<uint8_t>(small);
+      break;
+    case DType::I16:
+    case DType::U16:
+      static_cast<uint16_t *>(p)[i] = static_cast<uint16_t>(small);
+      break;
+    case DType::I32:
+    case DType::U32:
+      static_cast<uint32_t *>(p)[i] = static_cast<uint32_t>(small);
+      break;
+    case DType::I64:
+    case DType::U64:
+      static_cast<uint64_t *>(p)[i] = small;
+      break;
+    }
+  }
+  return acceptInput(index, t, error);
+}
+
+/// `{allocated, aligned, offset, sizes..., strides...}` for a contiguous
+/// buffer of the given shape.
+static std::vector<int64_t> makeDescriptor(const void *data,
+                                           const std::vector<int64_t> &shape) {
+  size_t rank = shape.size();
+  std::vector<int64_t> d(3 + 2 * rank);
+  d[0] = d[1] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
+  d[2] = 0;
+  int64_t stride = 1;
+  for (size_t i = rank; i-- > 0;) {
+    d[3 + i] = shape[i];
+    d[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+bool Session::prepare(bool verifyWeights, std::string &error) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const TensorSpec &spec = manifest.outputs[i];
+    Tensor &t = outputs[i];
+    t.dtype = spec.dtype;
+    if (!resolveShape(spec, "output", bindings, t.shape, error))
+      return false;
+    uint64_t bytes;
+    if (!byteCount(t.shape, t.dtype, bytes) ||
+        !t.buffer.allocate(static_cast<size_t>(bytes))) {
+      error = "output '" + spec.name + "': cannot allocate shape " +
+              formatShape(t.shape) + " of " + dtypeNumpyName(t.dtype);
+      return false;
+    }
+  }
+  if (!weights.load(manifest.weightsBytes, manifest.weightsHash, verifyWeights,
+                    error))
+    return false;
+  if (manifest.arenaBytes > SIZE_MAX ||
+      !arena.allocate(static_cast<size_t>(manifest.arenaBytes))) {
+    error = "cannot allocate the model's " +
+            std::to_string(manifest.arenaBytes) + "-byte arena";
+    return false;
+  }
+
+  descriptors.clear();
+  descriptors.push_back(
+      makeDescriptor(weights.data(), {static_cast<int64_t>(weights.size())}));
+  descriptors.push_back(makeDescriptor(
+      arena.data(), {static_cast<int64_t>(manifest.arenaBytes)}));
+  for (const Tensor &t : inputs)
+    descriptors.push_back(makeDescriptor(t.buffer.data(), t.shape));
+  for (const Tensor &t : outputs)
+    descriptors.push_back(makeDescriptor(t.buffer.data(), t.shape));
+  descriptorPtrs.clear();
+  for (std::vector<int64_t> &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  return true;
+}
+
+void Session::poisonOutputs() {
+  // All-ones bytes are NaN in every float type, so an element the model
+  // forgot to write shows up in the results.
+  for (Tensor &t : outputs)
+    std::memset(t.buffer.data(), 0xff, t.buffer.size());
+}
+
+void Session::run() { kiln_entry(descriptorPtrs.data()); }
+
+} // namespace runtime
+} // namespace kiln
