@@ -49,8 +49,11 @@ def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
     After bufferization and buffer-results-to-out-params. First, kernel
     temporaries leave the heap: each static `memref.alloc` in the entry block
     of a private, directly called function becomes a trailing argument
-    (`kiln.scratch`) allocated by its callers; small static allocs inside
-    loops become `memref.alloca` under a `memref.alloca_scope`. An output
+    (`kiln.scratch`) allocated by its callers; allocs inside loops get a
+    `memref.dealloc` after their last use, or, up to `max-stack-bytes`,
+    become `memref.alloca` under a `memref.alloca_scope` (only safe if no
+    canonicalization runs before LLVM lowering: it inlines alloca_scopes in
+    scf loops, and scf-to-cf does not restore the stack per iteration). An output
     computed into a temporary and then copied into its out-param is computed
     in place. Then each static `memref.alloc` in the entry function
     (attribute `kiln.entry`) becomes a `memref.view` into the arena argument
@@ -63,8 +66,8 @@ def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
     entry function is an error.
   }];
   let options = [
-    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"65536",
-           "Largest per-iteration kernel temporary moved to the stack">,
+    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"0",
+           "Largest per-iteration kernel temporary moved to the stack (0: none)">,
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }

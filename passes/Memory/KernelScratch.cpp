@@ -128,7 +128,31 @@ static void wrapInAllocaScope(Block *block) {
     terminator->replaceUsesOfWith(inside, outside);
 }
 
-void kiln::moveNestedAllocsToStack(func::FuncOp func, int64_t maxStackBytes) {
+/// Frees `alloc` right after the op in its block that last touches it (or
+/// an alias of it), unless something already frees it.
+static void deallocAfterLastUse(memref::AllocOp alloc) {
+  Block *block = alloc->getBlock();
+  Operation *last = alloc;
+  SmallVector<Value> worklist{alloc.getResult()};
+  llvm::SmallPtrSet<Value, 8> seen{alloc.getResult()};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (isa<memref::DeallocOp>(user))
+        return;
+      Operation *ancestor = block->findAncestorOpInBlock(*user);
+      if (ancestor && last->isBeforeInBlock(ancestor))
+        last = ancestor;
+      for (Value result : user->getResults())
+        if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
+          worklist.push_back(result);
+    }
+  }
+  OpBuilder builder(block, std::next(Block::iterator(last)));
+  memref::DeallocOp::create(builder, alloc.getLoc(), alloc.getResult());
+}
+
+void kiln::placeNestedAllocs(func::FuncOp func, int64_t maxStackBytes) {
   DataLayout layout = DataLayout::closest(func);
   llvm::SetVector<Block *> scopes;
   SmallVector<memref::AllocOp> allocs;
@@ -136,11 +160,15 @@ void kiln::moveNestedAllocsToStack(func::FuncOp func, int64_t maxStackBytes) {
   for (memref::AllocOp alloc : allocs) {
     MemRefType type = alloc.getType();
     Block *block = alloc->getBlock();
-    if (block->getParentOp() == func.getOperation() || !isPlaceable(type))
+    if (block->getParentOp() == func.getOperation() || escapesBlock(alloc.getResult(), block))
       continue;
-    int64_t bytes = type.getNumElements() * layout.getTypeSize(type.getElementType());
-    if (bytes > maxStackBytes || escapesBlock(alloc.getResult(), block))
+    int64_t bytes = isPlaceable(type)
+                        ? type.getNumElements() * layout.getTypeSize(type.getElementType())
+                        : INT64_MAX;
+    if (bytes > maxStackBytes) {
+      deallocAfterLastUse(alloc);
       continue;
+    }
     OpBuilder builder(alloc);
     auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type, ValueRange{},
                                            builder.getI64IntegerAttr(64));

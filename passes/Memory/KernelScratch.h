@@ -4,8 +4,8 @@
 // does not return: intermediates between unfused ops and per-tile scratch
 // inside loops. kiln-plan-memory calls these so that a run never touches the
 // heap: function-level temporaries become caller-provided scratch arguments
-// (and land in the arena plan), small per-iteration ones move to the stack
-// under a `memref.alloca_scope`.
+// (and land in the arena plan); per-iteration ones are freed after their last
+// use, or (opt-in) move to the stack under a `memref.alloca_scope`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,11 +27,15 @@ constexpr llvm::StringLiteral kScratchArgAttrName = "kiln.scratch";
 /// Repeats until no caller other than `entry` is left holding such an alloc.
 LogicalResult hoistKernelScratch(ModuleOp module, func::FuncOp entry);
 
-/// In `func`, every static `memref.alloc` of at most `maxStackBytes` inside a
-/// nested region whose buffer does not leave its block becomes a
-/// `memref.alloca`, and that block's body is wrapped in a
-/// `memref.alloca_scope` so each loop iteration releases its stack.
-void moveNestedAllocsToStack(func::FuncOp func, int64_t maxStackBytes);
+/// Allocations in nested regions of `func` (per-iteration temporaries) whose
+/// buffer does not leave its block: those of at most `maxStackBytes` become a
+/// `memref.alloca` with the block wrapped in a `memref.alloca_scope`; the
+/// others get a `memref.dealloc` after their last use. Caveat for the stack
+/// variant: the canonicalizer inlines an alloca_scope whose parent is an
+/// AutomaticAllocationScope (scf.for/forall/parallel), and convert-scf-to-cf
+/// does not restore the stack per iteration, so it is only safe when nothing
+/// canonicalizes between this and the LLVM lowering.
+void placeNestedAllocs(func::FuncOp func, int64_t maxStackBytes);
 
 } // namespace mlir::kiln
 

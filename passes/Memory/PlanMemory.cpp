@@ -145,7 +145,7 @@ void PlanMemoryPass::runOnOperation() {
     return signalPassFailure();
   for (auto func : module.getOps<func::FuncOp>())
     if (!func.isExternal())
-      moveNestedAllocsToStack(func, maxStackBytes);
+      placeNestedAllocs(func, maxStackBytes);
   BlockArgument arena = ensureEntryAbiArgs(entry).second;
   forwardOutputs(entry);
 
