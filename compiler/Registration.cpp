@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Registration.h"
+#include "compiler/Pipelines/Bufferize.h"
 
 #include "dialects/kiln/IR/KilnDialect.h"
 #include "dialects/kiln/Transforms/Passes.h"
@@ -28,4 +29,5 @@ void mlir::kiln::registerAllPasses() {
   mlir::registerAllPasses();
   registerKilnTransformsPasses();
   registerKilnConversionPasses();
+  registerKilnBufferizePipeline();
 }

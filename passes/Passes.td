@@ -46,13 +46,29 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
 def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
   let summary = "Place every intermediate buffer of the entry function in one arena";
   let description = [{
-    After bufferization: each `memref.alloc` with a static shape in the entry
-    function (attribute `kiln.entry`) becomes a `memref.view` into the arena
-    argument at an offset chosen from buffer lifetimes (buffers whose
-    lifetimes do not overlap share bytes; 64-byte aligned), and its
+    After bufferization and buffer-results-to-out-params. First, kernel
+    temporaries leave the heap: each static `memref.alloc` in the entry block
+    of a private, directly called function becomes a trailing argument
+    (`kiln.scratch`) allocated by its callers; allocs inside loops get a
+    `memref.dealloc` after their last use, or, up to `max-stack-bytes`,
+    become `memref.alloca` under a `memref.alloca_scope` (only safe if no
+    canonicalization runs before LLVM lowering: it inlines alloca_scopes in
+    scf loops, and scf-to-cf does not restore the stack per iteration). An output
+    computed into a temporary and then copied into its out-param is computed
+    in place. Then each static `memref.alloc` in the entry function
+    (attribute `kiln.entry`) becomes a `memref.view` into the arena argument
+    at an offset chosen from buffer lifetimes (first to last use, following
+    aliases through views, reshapes and calls; buffers whose lifetimes do not
+    overlap share bytes; greedy by size, best fit, 64-byte aligned), and its
     `memref.dealloc` is removed. The arena size is recorded on the function
-    as `kiln.arena_bytes`.
+    as `kiln.arena_bytes`; the weights and arena arguments are added in front
+    of the inputs if missing (runtime/ABI.md). A dynamic-shape alloc in the
+    entry function is an error.
   }];
+  let options = [
+    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"0",
+           "Largest per-iteration kernel temporary moved to the stack (0: none)">,
+  ];
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
@@ -62,8 +78,11 @@ def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
     After bufferization: every `memref.global constant` above a size
     threshold that the entry function reads through `memref.get_global` is
     replaced by a `memref.view` into the weights argument; the global is
-    erased. The layout (name, offset, size; 64-byte aligned) is recorded on
-    the module as `kiln.weights` so the link step can write the blob.
+    erased when nothing else reads it. The layout (name, offset, size, value;
+    64-byte aligned, module order) is recorded on the module as
+    `kiln.weights`; `writeWeightsBlob` (passes/Memory/ExternalizeWeights.h)
+    streams the blob from it. The weights and arena arguments are added in
+    front of the inputs if missing (runtime/ABI.md).
   }];
   let options = [
     Option<"minBytes", "min-bytes", "int64_t", /*default=*/"256",

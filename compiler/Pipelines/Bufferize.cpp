@@ -1,0 +1,44 @@
+//===- Bufferize.cpp - Tensors to buffers, weights and arena ---------------===//
+//
+// Upstream one-shot bufferization does the heavy lifting; kiln's passes then
+// move constants out of the code and turn the remaining allocations of the
+// entry function into one statically planned arena.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/Bufferize.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void kiln::buildKilnBufferizePipeline(OpPassManager &pm) {
+  // tensor.empty feeding a destination becomes the destination itself, so
+  // fewer buffers reach the planner.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true; // @main's results become its outputs
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createKilnExternalizeWeights());
+  pm.addPass(createKilnPlanMemory());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void kiln::registerKilnBufferizePipeline() {
+  PassPipelineRegistration<>("kiln-bufferize",
+                             "Bufferize, externalize weights and plan the arena (ABI form)",
+                             buildKilnBufferizePipeline);
+}
