@@ -72,6 +72,8 @@ private:
 
   const LoadedModel &model;
   llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> mappedFiles;
+  /// Reported once; later initializers in the same file fail quietly.
+  llvm::StringSet<> missingFiles;
 };
 
 //===----------------------------------------------------------------------===//

@@ -167,7 +167,9 @@ TensorConverter::mapExternalFile(const std::string &location,
   auto it = mappedFiles.find(file);
   if (it != mappedFiles.end())
     return it->second;
-  if (!llvm::sys::fs::exists(file))
+  if (missingFiles.contains(file))
+    return failure();
+  if (!llvm::sys::fs::exists(file) && missingFiles.insert(file).second)
     return emitError(loc) << model.path << ": weights file '" << file
                           << "' for initializer '" << tensorName
                           << "' not found";
