@@ -15,11 +15,12 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 venv_python = os.path.join(config.kiln_src_root, ".venv", "bin", "python")
-config.substitutions.append(("%python", venv_python))
+# Ahead of lit's own %python (the interpreter running lit), which would win otherwise.
+config.substitutions.insert(0, ("%python", venv_python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 # Turns an .onnxtext (ONNX text syntax) test into a binary model.
 config.substitutions.append(
     ("%onnxtext", venv_python + " " + os.path.join(config.kiln_src_root, "test", "Frontend", "onnxtext_to_onnx.py")))
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["kiln-opt", "kiln"], tool_dirs)
+llvm_config.add_tool_substitutions(["kiln-opt", "kiln", "kiln-import"], tool_dirs)

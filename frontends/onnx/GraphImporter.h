@@ -1,0 +1,231 @@
+//===- GraphImporter.h - ONNX graph → kiln ops (internal) ----------*- C++ -*-===//
+//
+// The machinery shared by the op-family converters: the loaded model, the map
+// from ONNX value names to SSA values, and `NodeImporter`, a converter's view
+// of one node (typed attribute access that reports wrong types, constant
+// inputs, and op creation that checks inferred types instead of aborting).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FRONTENDS_ONNX_GRAPHIMPORTER_H
+#define KILN_FRONTENDS_ONNX_GRAPHIMPORTER_H
+
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/onnx.pb.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <optional>
+
+namespace mlir::kiln::onnx {
+
+//===----------------------------------------------------------------------===//
+// Model loading and tensors (ModelLoader.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A parsed model. The proto is shared with every weight blob that points
+/// into it, so it lives as long as the MLIRContext that holds those blobs.
+struct LoadedModel {
+  std::shared_ptr<::onnx::ModelProto> proto;
+  std::string path;
+  /// External data locations are relative to this folder.
+  std::string dir;
+  int64_t opset = 0;
+};
+
+/// Reads and parses PATH; emits one error at `loc` on failure.
+FailureOr<LoadedModel> loadModel(StringRef path, Location loc);
+
+/// The MLIR element type of an ONNX TensorProto::DataType; null if kiln does
+/// not represent it.
+Type convertDataType(MLIRContext *ctx, int32_t dataType);
+/// "FLOAT", "INT64", ... for messages.
+std::string dataTypeName(int32_t dataType);
+
+/// Turns TensorProtos into ElementsAttrs without copying bulk data: large
+/// tensors become `dense_resource` blobs over the proto's bytes or over a
+/// read-only mapping of the external data file; small ones (≤ 64 elements)
+/// become DenseElementsAttr so shape logic can read them.
+class TensorConverter {
+public:
+  explicit TensorConverter(const LoadedModel &model) : model(model) {}
+  /// `what` names the tensor in messages (e.g. "initializer 'w'").
+  FailureOr<ElementsAttr> convert(MLIRContext *ctx,
+                                  const ::onnx::TensorProto &tensor,
+                                  StringRef what, Location loc);
+
+private:
+  FailureOr<std::shared_ptr<llvm::MemoryBuffer>>
+  mapExternalFile(const std::string &location, StringRef tensorName,
+                  Location loc);
+
+  const LoadedModel &model;
+  llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> mappedFiles;
+  /// Reported once; later initializers in the same file fail quietly.
+  llvm::StringSet<> missingFiles;
+};
+
+//===----------------------------------------------------------------------===//
+// Graph and node import (GraphImporter.cpp)
+//===----------------------------------------------------------------------===//
+
+class NodeImporter;
+using ConvertFn = LogicalResult (*)(NodeImporter &);
+
+/// Converters by ONNX op type (ai.onnx domain), filled by the op-family files.
+using ConverterMap = llvm::StringMap<ConvertFn>;
+void registerElementwiseOps(ConverterMap &map);
+void registerLinearOps(ConverterMap &map);
+void registerPoolingOps(ConverterMap &map);
+void registerShapeOps(ConverterMap &map);
+void registerNormalizationOps(ConverterMap &map);
+
+class GraphImporter {
+public:
+  /// With `keepGoing` (kiln check), a failing node poisons its outputs and
+  /// import continues so that every problem is reported.
+  GraphImporter(MLIRContext &ctx, LoadedModel &model, const ImportOptions &opts,
+                bool keepGoing);
+
+  FailureOr<OwningOpRef<ModuleOp>> run();
+
+  MLIRContext &ctx;
+  OpBuilder builder;
+  LoadedModel &model;
+  const ImportOptions &opts;
+  TensorConverter tensors;
+  llvm::StringMap<Value> values;
+  llvm::StringSet<> poisoned;
+  bool keepGoing;
+
+  Location fileLoc() const;
+
+private:
+  LogicalResult importInputs(func::FuncOp &func,
+                             SmallVectorImpl<DictionaryAttr> &argAttrs);
+  LogicalResult importInitializers();
+  LogicalResult importNode(const ::onnx::NodeProto &node, int index);
+  LogicalResult importOutputs(Location loc);
+
+  ConverterMap converters;
+};
+
+/// A converter's view of one ONNX node.
+class NodeImporter {
+public:
+  NodeImporter(GraphImporter &graph, const ::onnx::NodeProto &node,
+               std::string name, Location loc);
+
+  const ::onnx::NodeProto &node;
+  GraphImporter &graph;
+  std::string name;
+  Location loc;
+  OpBuilder &b;
+
+  int64_t opset() const { return graph.model.opset; }
+  StringRef opType() const { return node.op_type(); }
+  MLIRContext *ctx() const { return &graph.ctx; }
+
+  /// An error naming the node: "node 'NAME' (OpType): ...".
+  InFlightDiagnostic error();
+
+  //--- Inputs and outputs -----------------------------------------------===//
+  /// True if input `i` is given (present and not the empty name).
+  bool hasInput(unsigned i) const;
+  /// Required input `i`.
+  FailureOr<Value> input(unsigned i);
+  /// Required input `i` that must be a float32 tensor (compute ops).
+  FailureOr<Value> floatInput(unsigned i);
+  /// Input `i` that must be a constant (e.g. a Reshape shape).
+  FailureOr<DenseElementsAttr> constantInput(unsigned i, StringRef what);
+  /// Integer values of constant input `i`.
+  FailureOr<SmallVector<int64_t>> constantInts(unsigned i, StringRef what);
+  /// Fails unless the node uses at most `n` outputs (later ones may be named
+  /// only if `unusedOk`... they must be empty).
+  LogicalResult expectOutputs(unsigned n, StringRef whatElse);
+  void setResult(Value value, unsigned i = 0);
+
+  //--- Attributes -------------------------------------------------------===//
+  /// Reports every attribute not in `known` as unsupported.
+  LogicalResult checkAttributes(ArrayRef<StringRef> known);
+  const ::onnx::AttributeProto *attr(StringRef attrName) const;
+  FailureOr<int64_t> intAttr(StringRef attrName, int64_t dflt);
+  FailureOr<float> floatAttr(StringRef attrName, float dflt);
+  FailureOr<std::string> stringAttr(StringRef attrName, StringRef dflt);
+  /// `dflt` is used when absent; std::nullopt default means "required".
+  FailureOr<SmallVector<int64_t>>
+  intsAttr(StringRef attrName, std::optional<SmallVector<int64_t>> dflt);
+
+  //--- Creating kiln ops ------------------------------------------------===//
+  /// Creates OpT with its inferred result type; a type inference or verifier
+  /// failure becomes an error naming the node (the builders would abort).
+  template <typename OpT>
+  FailureOr<Value> create(ValueRange operands,
+                          ArrayRef<NamedAttribute> attrs = {}) {
+    SmallVector<Type, 1> types;
+    if (failed(inferTypes(OpT::getOperationName(), operands, attrs,
+                          [&](std::optional<Location> l, DictionaryAttr dict) {
+                            typename OpT::Properties props;
+                            if (failed(OpT::setPropertiesFromAttr(
+                                    props, dict, [&] { return emitError(*l); })))
+                              return failure();
+                            return OpT::inferReturnTypes(
+                                ctx(), l, operands, dict,
+                                OpaqueProperties(&props), {}, types);
+                          })))
+      return failure();
+    return createTyped<OpT>(types.front(), operands, attrs);
+  }
+
+  /// Creates OpT with an explicit result type, then verifies it.
+  template <typename OpT>
+  FailureOr<Value> createTyped(Type type, ValueRange operands,
+                               ArrayRef<NamedAttribute> attrs = {}) {
+    OperationState state(loc, OpT::getOperationName(), operands, {type},
+                         attrs);
+    return finishOp(b.create(state));
+  }
+
+  NamedAttribute namedAttr(StringRef attrName, Attribute value) {
+    return b.getNamedAttr(attrName, value);
+  }
+
+private:
+  LogicalResult
+  inferTypes(StringRef opName, ValueRange operands,
+             ArrayRef<NamedAttribute> attrs,
+             function_ref<LogicalResult(std::optional<Location>, DictionaryAttr)>
+                 infer);
+  FailureOr<Value> finishOp(Operation *op);
+};
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by converters
+//===----------------------------------------------------------------------===//
+
+/// Resolves ONNX `auto_pad` (NOTSET, VALID, SAME_UPPER, SAME_LOWER) into
+/// explicit begin-then-end pads. SAME_* needs static spatial dims.
+LogicalResult resolveAutoPad(NodeImporter &n, StringRef autoPad,
+                             RankedTensorType inputType,
+                             ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                             ArrayRef<int64_t> dilations,
+                             SmallVectorImpl<int64_t> &pads);
+
+/// Normalises an axis in [-rank, rank) to [0, rank); fails with a message.
+FailureOr<int64_t> normalizeAxis(NodeImporter &n, int64_t axis, int64_t rank,
+                                 StringRef what);
+
+} // namespace mlir::kiln::onnx
+
+#endif // KILN_FRONTENDS_ONNX_GRAPHIMPORTER_H

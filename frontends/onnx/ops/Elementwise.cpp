@@ -1,0 +1,120 @@
+//===- Elementwise.cpp - ONNX elementwise ops → kiln ----------------------===//
+//
+// Add/Sub/Mul/Div (numpy broadcasting, opset 7+ semantics), Relu, Sigmoid,
+// Clip (bounds as attributes before opset 11, as constant inputs after) and
+// Identity (forwarded without an op).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/GraphImporter.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::kiln;
+using namespace mlir::kiln::onnx;
+
+/// Add(a, b) → kiln.add a, b (and likewise Sub, Mul, Div).
+template <typename OpT>
+static LogicalResult convertBinary(NodeImporter &n) {
+  // Before opset 7, `broadcast`/`axis` selected a different broadcast rule.
+  if (failed(n.checkAttributes({})))
+    return failure();
+  auto lhs = n.floatInput(0);
+  auto rhs = n.floatInput(1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  auto result = n.create<OpT>({*lhs, *rhs});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
+/// Relu(x) → kiln.relu x (and Sigmoid).
+template <typename OpT>
+static LogicalResult convertUnary(NodeImporter &n) {
+  if (failed(n.checkAttributes({})))
+    return failure();
+  auto x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  auto result = n.createTyped<OpT>(x->getType(), {*x});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
+/// Reads an optional scalar bound input of Clip (opset 11+).
+static FailureOr<double> clipBound(NodeImporter &n, unsigned i, StringRef what,
+                                   double dflt) {
+  if (!n.hasInput(i))
+    return dflt;
+  auto attr = n.constantInput(i, what);
+  if (failed(attr))
+    return failure();
+  if (attr->getNumElements() != 1 || !isa<FloatType>(attr->getElementType()))
+    return n.error() << what << " must be a float scalar";
+  APFloat v = *attr->getValues<APFloat>().begin();
+  bool lost;
+  v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+  return v.convertToDouble();
+}
+
+/// Clip(x, min, max) → kiln.clip x {min, max}.
+static LogicalResult convertClip(NodeImporter &n) {
+  double lo, hi;
+  if (n.opset() < 11) {
+    if (failed(n.checkAttributes({"min", "max"})))
+      return failure();
+    auto minAttr = n.floatAttr("min", std::numeric_limits<float>::lowest());
+    auto maxAttr = n.floatAttr("max", std::numeric_limits<float>::max());
+    if (failed(minAttr) || failed(maxAttr))
+      return failure();
+    lo = *minAttr;
+    hi = *maxAttr;
+  } else {
+    if (failed(n.checkAttributes({})))
+      return failure();
+    auto minV = clipBound(n, 1, "min", -std::numeric_limits<double>::infinity());
+    auto maxV = clipBound(n, 2, "max", std::numeric_limits<double>::infinity());
+    if (failed(minV) || failed(maxV))
+      return failure();
+    lo = *minV;
+    hi = *maxV;
+  }
+  auto x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  auto result = n.createTyped<ClipOp>(
+      x->getType(), {*x},
+      {n.namedAttr("min", n.b.getF64FloatAttr(lo)),
+       n.namedAttr("max", n.b.getF64FloatAttr(hi))});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
+/// Identity(x) → x.
+static LogicalResult convertIdentity(NodeImporter &n) {
+  if (failed(n.checkAttributes({})))
+    return failure();
+  auto x = n.input(0);
+  if (failed(x))
+    return failure();
+  n.setResult(*x);
+  return success();
+}
+
+void mlir::kiln::onnx::registerElementwiseOps(ConverterMap &map) {
+  map["Add"] = convertBinary<AddOp>;
+  map["Sub"] = convertBinary<SubOp>;
+  map["Mul"] = convertBinary<MulOp>;
+  map["Div"] = convertBinary<DivOp>;
+  map["Relu"] = convertUnary<ReluOp>;
+  map["Sigmoid"] = convertUnary<SigmoidOp>;
+  map["Clip"] = convertClip;
+  map["Identity"] = convertIdentity;
+}
