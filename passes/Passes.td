@@ -36,10 +36,13 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements of f32 per vector register (16 for AVX-512)">,
+    Option<"targetTiles", "target-tiles", "int64_t", /*default=*/"32",
+           "Parallel tiles (tasks) the root op is split into, at least">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::affine::AffineDialect",
   ];
 }
 

@@ -23,4 +23,4 @@ config.substitutions.append(
     ("%onnxtext", venv_python + " " + os.path.join(config.kiln_src_root, "test", "Frontend", "onnxtext_to_onnx.py")))
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["kiln-opt", "kiln", "kiln-import"], tool_dirs)
+llvm_config.add_tool_substitutions(["kiln-opt", "kiln", "kiln-import", "kiln-cpu-emit"], tool_dirs)

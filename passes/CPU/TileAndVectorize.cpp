@@ -1,10 +1,27 @@
-//===- TileAndVectorize.cpp - kiln-cpu-tile-and-vectorize ---------------------------------------===//
+//===- TileAndVectorize.cpp - kiln-cpu-tile-and-vectorize -----------------===//
 //
-// Placeholder: fails until implemented.
+// Two-level tiling of a kernel function followed by vectorization. The root
+// (last linalg op feeding the return) is tiled into an scf.forall with its
+// producers fused (TilingInterface), so each task computes a large block of
+// the result end to end. Every linalg op is then tiled with scf.for to a
+// register block, 2-D convolutions/poolings are decomposed to 1-D ones (the
+// form upstream's convolution vectorizer handles), and each op with static
+// shapes is vectorized. Whatever does not vectorize stays as tiled loops.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/CPU/TileAndVectorize.h"
 #include "passes/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::kiln {
 #define GEN_PASS_DEF_KILNCPUTILEANDVECTORIZE
@@ -12,13 +29,309 @@ namespace mlir::kiln {
 } // namespace mlir::kiln
 
 using namespace mlir;
+using namespace mlir::kiln;
+
+//===----------------------------------------------------------------------===//
+// Tile-size heuristics
+//===----------------------------------------------------------------------===//
+
+/// The largest divisor of `size` that is at most `want` (so tiles stay
+/// static and vectorizable); 0 (= whole loop) when the loop already fits.
+static int64_t pickTile(int64_t size, int64_t want) {
+  if (ShapedType::isDynamic(size))
+    return want;
+  if (size <= want)
+    return 0;
+  for (int64_t t = want; t > 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+SmallVector<int64_t>
+kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
+                                     const CPUTileAndVectorizeOptions &options) {
+  int64_t vw = options.vectorWidth;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto fit = [&](ArrayRef<int64_t> want) {
+    SmallVector<int64_t> tiles;
+    for (auto [size, w] : llvm::zip_equal(ranges, want))
+      tiles.push_back(w == 0 ? 0 : pickTile(size, w));
+    return tiles;
+  };
+  // Accumulators of 8 rows x 2 vectors live in registers; k is stepped by 1
+  // so the contraction becomes broadcast-FMAs.
+  if (isa<linalg::MatmulOp>(op) && ranges.size() == 3)
+    return fit({8, 2 * vw, 1});
+  if (isa<linalg::BatchMatmulOp>(op) && ranges.size() == 4)
+    return fit({1, 8, 2 * vw, 1});
+  // (n, f, oh, ow, c, kh, kw): oh = kh = 1 lets the conv decompose to 1-D;
+  // the vectorizer then computes a [w x f] block with f along the lanes.
+  if (isa<linalg::Conv2DNchwFchwOp>(op))
+    return fit({1, vw, 1, 8, 8, 1, 0});
+  // (n, c, oh, ow, kh, kw) for poolings and depthwise convolutions.
+  if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
+          linalg::DepthwiseConv2DNchwChwOp>(op))
+    return fit({1, 8, 1, vw, 1, 0});
+  // Anything else: vectorize the innermost loop, step the others by one.
+  SmallVector<int64_t> want(ranges.size(), 1);
+  if (!want.empty()) {
+    bool innerIsReduction = linalg::isReductionIterator(
+        op.getIteratorTypesArray().back());
+    want.back() = innerIsReduction ? 1024 : 4 * vw;
+  }
+  return fit(want);
+}
+
+SmallVector<int64_t> kiln::getDefaultCPUDistributionTileSizes(
+    linalg::LinalgOp root, const CPUTileAndVectorizeOptions &options) {
+  SmallVector<int64_t> ranges = root.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iters = root.getIteratorTypesArray();
+  SmallVector<int64_t> reg = getDefaultCPURegisterTileSizes(root, options);
+  if (options.tileSizeControlFn)
+    if (auto custom = options.tileSizeControlFn(root, CPUTilingLevel::Register))
+      reg = *custom;
+  reg.resize(ranges.size(), 0);
+
+  SmallVector<int64_t> tiles(ranges.size(), 0);
+  for (auto [i, size] : llvm::enumerate(ranges))
+    if (linalg::isParallelIterator(iters[i]) && !ShapedType::isDynamic(size))
+      tiles[i] = size;
+  auto numTiles = [&] {
+    int64_t n = 1;
+    for (auto [i, t] : llvm::enumerate(tiles))
+      if (t)
+        n *= llvm::divideCeil(ranges[i], t);
+    return n;
+  };
+  // Halve (to a divisor that is a multiple of the register tile) the loop
+  // with the most register blocks left, until there are enough tasks.
+  while (numTiles() < options.targetTiles) {
+    int64_t best = -1, bestBlocks = 1;
+    for (auto [i, t] : llvm::enumerate(tiles)) {
+      int64_t step = std::max<int64_t>(reg[i], 1);
+      if (t == 0 || t % step != 0 || t / step <= bestBlocks)
+        continue;
+      best = i;
+      bestBlocks = t / step;
+    }
+    if (best < 0)
+      break;
+    int64_t step = std::max<int64_t>(reg[best], 1);
+    int64_t next = 0;
+    for (int64_t t = tiles[best] / 2 / step * step; t >= step; t -= step)
+      if (ranges[best] % t == 0) {
+        next = t;
+        break;
+      }
+    if (next == 0)
+      break;
+    tiles[best] = next;
+  }
+  if (numTiles() <= 1)
+    return SmallVector<int64_t>(ranges.size(), 0);
+  // An untiled loop is written as 0.
+  for (auto [i, t] : llvm::enumerate(tiles))
+    if (t == ranges[i])
+      t = 0;
+  return tiles;
+}
+
+//===----------------------------------------------------------------------===//
+// The transformation
+//===----------------------------------------------------------------------===//
+
+static SmallVector<int64_t> tileSizesFor(linalg::LinalgOp op,
+                                         CPUTilingLevel level,
+                                         const CPUTileAndVectorizeOptions &o) {
+  if (o.tileSizeControlFn)
+    if (auto custom = o.tileSizeControlFn(op, level))
+      return *custom;
+  return level == CPUTilingLevel::Register
+             ? getDefaultCPURegisterTileSizes(op, o)
+             : getDefaultCPUDistributionTileSizes(op, o);
+}
+
+/// The last linalg op (in block order) whose result reaches the return,
+/// looking through reshapes and casts.
+static linalg::LinalgOp findRoot(func::FuncOp func) {
+  linalg::LinalgOp root;
+  func.walk([&](func::ReturnOp ret) {
+    for (Value v : ret.getOperands()) {
+      while (Operation *def = v.getDefiningOp()) {
+        if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp>(def))
+          break;
+        v = def->getOperand(0);
+      }
+      auto op = v.getDefiningOp<linalg::LinalgOp>();
+      if (!op || !op.hasPureTensorSemantics() || op->getBlock() != &func.front())
+        continue;
+      if (!root || root->isBeforeInBlock(op))
+        root = op;
+    }
+  });
+  return root;
+}
+
+static void replaceTiled(RewriterBase &rewriter, Operation *op,
+                         ValueRange replacements) {
+  if (op->getNumResults() == 0)
+    rewriter.eraseOp(op);
+  else
+    rewriter.replaceOp(op, replacements);
+}
+
+/// Tiles `root`'s parallel loops into an scf.forall and fuses its linalg
+/// producers into it.
+static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp root,
+                                    const CPUTileAndVectorizeOptions &options) {
+  SmallVector<int64_t> tiles =
+      tileSizesFor(root, CPUTilingLevel::Distribution, options);
+  if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+    return success();
+  scf::SCFTilingOptions tiling;
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
+      .setTileSizes(getAsIndexOpFoldResult(root->getContext(), tiles));
+  scf::SCFTileAndFuseOptions fuse;
+  fuse.setTilingOptions(tiling);
+  // Only linalg producers: a fused tensor.pad turns into scf.if + dynamic
+  // shapes that defeat the vectorizer.
+  fuse.setFusionControlFn(
+      [](tensor::ExtractSliceOp, OpResult producer,
+         bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (!isa<linalg::LinalgOp>(producer.getOwner()))
+          return std::nullopt;
+        return scf::SCFTileAndFuseOptions::ControlFnResult{};
+      });
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(root.getOperation()), fuse);
+  if (failed(result))
+    return success(); // leave the root untiled; the next level still runs
+  for (OpResult res : root->getResults())
+    if (Value repl = result->replacements.lookup(res))
+      rewriter.replaceAllUsesWith(res, repl);
+  return success();
+}
+
+/// Tiles every linalg op of `func` to its register block with scf.for.
+static void tileToRegisters(RewriterBase &rewriter, func::FuncOp func,
+                            const CPUTileAndVectorizeOptions &options) {
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+  for (linalg::LinalgOp op : ops) {
+    SmallVector<int64_t> tiles =
+        tileSizesFor(op, CPUTilingLevel::Register, options);
+    if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+      continue;
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), tiles));
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+    if (failed(result))
+      continue;
+    replaceTiled(rewriter, op, result->replacements);
+  }
+}
+
+/// Vectorizes every linalg op of `func` whose loop ranges are static.
+static void vectorizeOps(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+  for (linalg::LinalgOp op : ops) {
+    if (op.hasDynamicShape() || !linalg::hasVectorizationImpl(op))
+      continue;
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result =
+        linalg::vectorize(rewriter, op, /*inputVectorSizes=*/{},
+                          /*inputScalableVecDims=*/{},
+                          /*vectorizeNDExtract=*/false,
+                          /*flatten1DDepthwiseConv=*/false,
+                          /*assumeDynamicDimsMatchVecSizes=*/false,
+                          /*createNamedContraction=*/true);
+    if (failed(result))
+      continue;
+    replaceTiled(rewriter, op, result->replacements);
+  }
+}
+
+static void addCanonicalizations(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+}
+
+void kiln::populateCPUVectorCleanupPatterns(RewritePatternSet &patterns) {
+  tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::populateVectorContractLoweringPatterns(
+      patterns, vector::VectorContractLowering::OuterProduct);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+}
+
+/// Moves loop-invariant transfer_read/transfer_write pairs on iter_args (the
+/// accumulators) out of scf.for loops, innermost first.
+static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops)
+    hoistLoopInvariantSubsets(rewriter, cast<LoopLikeOpInterface>(*loop));
+}
+
+LogicalResult
+kiln::tileAndVectorizeKernel(RewriterBase &rewriter, func::FuncOp func,
+                             const CPUTileAndVectorizeOptions &options) {
+  if (linalg::LinalgOp root = findRoot(func))
+    if (failed(distributeRoot(rewriter, root, options)))
+      return failure();
+  tileToRegisters(rewriter, func, options);
+
+  MLIRContext *ctx = func.getContext();
+  {
+    RewritePatternSet patterns(ctx);
+    linalg::populateDecomposeConvolutionPatterns(patterns);
+    addCanonicalizations(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+  vectorizeOps(rewriter, func);
+  {
+    RewritePatternSet patterns(ctx);
+    populateCPUVectorCleanupPatterns(patterns);
+    addCanonicalizations(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+  hoistAccumulators(rewriter, func);
+  {
+    RewritePatternSet patterns(ctx);
+    addCanonicalizations(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
 
 namespace {
-struct TileAndVectorizePass : kiln::impl::KilnCPUTileAndVectorizeBase<TileAndVectorizePass> {
+struct TileAndVectorizePass
+    : kiln::impl::KilnCPUTileAndVectorizeBase<TileAndVectorizePass> {
   using Base::Base;
   void runOnOperation() override {
-    getOperation()->emitError("kiln-cpu-tile-and-vectorize is not implemented yet");
-    signalPassFailure();
+    func::FuncOp func = getOperation();
+    // Kernels only: the entry function just calls them.
+    if (func.isExternal() || func->hasAttr("kiln.entry"))
+      return;
+    CPUTileAndVectorizeOptions options;
+    options.vectorWidth = vectorWidth;
+    options.targetTiles = targetTiles;
+    IRRewriter rewriter(func.getContext());
+    if (failed(tileAndVectorizeKernel(rewriter, func, options)))
+      signalPassFailure();
   }
 };
 } // namespace

@@ -1,0 +1,109 @@
+// RUN: kiln-opt %s --kiln-cpu-tile-and-vectorize --split-input-file | FileCheck %s
+
+// matmul + fill: the root is split into forall tiles (32x256: 8x4 tasks),
+// the fill is fused, the 8x32 accumulator stays in registers across k and
+// the contraction becomes broadcast-FMAs.
+// CHECK-LABEL: func.func private @k_matmul
+// CHECK:       scf.forall ({{.*}}) = (0, 0) to (256, 1024) step (32, 256)
+// CHECK:         vector.transfer_write {{.*}} : vector<1x64xf32>
+// CHECK:         %[[ACC:.+]] = vector.transfer_read {{.*}} : tensor<32x256xf32>, vector<8x32xf32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK-COUNT-8:   vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         scf.forall.in_parallel
+func.func private @k_matmul(%a: tensor<256x1024xf32>, %b: tensor<1024x1024xf32>) -> tensor<256x1024xf32> {
+  %e = tensor.empty() : tensor<256x1024xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<256x1024xf32>) -> tensor<256x1024xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<256x1024xf32>, tensor<1024x1024xf32>) outs(%f : tensor<256x1024xf32>) -> tensor<256x1024xf32>
+  return %c : tensor<256x1024xf32>
+}
+
+// -----
+
+// conv + bias/relu generic: the generic is the root, the conv and its fill
+// are fused into the forall; the conv is decomposed to 1-D and vectorized.
+// CHECK-LABEL: func.func private @k_conv
+// CHECK:       scf.forall ({{.*}}) = (0, 0, 0) to (64, 56, 56) step
+// CHECK:         vector.fma
+// CHECK:         arith.maximumf {{.*}} : vector<{{.*}}xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         scf.forall.in_parallel
+func.func private @k_conv(%x: tensor<1x64x58x58xf32>, %w: tensor<64x64x3x3xf32>, %b: tensor<64xf32>) -> tensor<1x64x56x56xf32> {
+  %e = tensor.empty() : tensor<1x64x56x56xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%f : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n,c,h,w)->(n,c,h,w)>, affine_map<(n,c,h,w)->(c)>, affine_map<(n,c,h,w)->(n,c,h,w)>],
+       iterator_types = ["parallel","parallel","parallel","parallel"]} ins(%c, %b : tensor<1x64x56x56xf32>, tensor<64xf32>) outs(%e : tensor<1x64x56x56xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x56x56xf32>
+  return %r : tensor<1x64x56x56xf32>
+}
+
+// -----
+
+// Elementwise with a dynamic dim: only the static dim is distributed; the
+// dynamic dim is stepped by one, so the register tile is static again.
+// CHECK-LABEL: func.func private @k_dynamic
+// CHECK:       scf.forall ({{.*}}) = (0) to (100) step (50)
+// CHECK:         scf.for {{.*}} to %{{.*}} step %c1
+// CHECK:           math.exp {{.*}} : vector<1x50xf32>
+// CHECK-NOT:   linalg.generic
+func.func private @k_dynamic(%x: tensor<?x100xf32>) -> tensor<?x100xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x100xf32>
+  %e = tensor.empty(%d) : tensor<?x100xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i,j)->(i,j)>, affine_map<(i,j)->(i,j)>],
+       iterator_types = ["parallel","parallel"]} ins(%x : tensor<?x100xf32>) outs(%e : tensor<?x100xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = math.exp %a : f32
+    linalg.yield %m : f32
+  } -> tensor<?x100xf32>
+  return %r : tensor<?x100xf32>
+}
+
+// -----
+
+// The entry function is left alone (it only calls kernels).
+// CHECK-LABEL: func.func @main
+// CHECK:       linalg.fill
+// CHECK-NOT:   scf.forall
+func.func @main(%o: tensor<4x4xf32>) -> tensor<4x4xf32> attributes {kiln.entry} {
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%o : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %f : tensor<4x4xf32>
+}
+
+// -----
+
+// Reduction over the last dim with a fused elementwise producer: rows are
+// distributed, the row is reduced as one vector.
+// CHECK-LABEL: func.func private @k_reduce
+// CHECK:       scf.forall
+// CHECK:         math.exp {{.*}} : vector<
+// CHECK:         vector.multi_reduction <add>
+// CHECK-NOT:     linalg.generic
+func.func private @k_reduce(%x: tensor<64x128xf32>) -> tensor<64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<64x128xf32>
+  %ex = linalg.generic {indexing_maps = [affine_map<(i,j)->(i,j)>, affine_map<(i,j)->(i,j)>],
+       iterator_types = ["parallel","parallel"]} ins(%x : tensor<64x128xf32>) outs(%e0 : tensor<64x128xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = math.exp %a : f32
+    linalg.yield %m : f32
+  } -> tensor<64x128xf32>
+  %e = tensor.empty() : tensor<64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<64xf32>) -> tensor<64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i,j)->(i,j)>, affine_map<(i,j)->(i)>],
+       iterator_types = ["parallel","reduction"]} ins(%ex : tensor<64x128xf32>) outs(%f : tensor<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}
