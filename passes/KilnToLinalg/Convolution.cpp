@@ -47,24 +47,24 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     if (!isa<FloatType>(elemType))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
     auto inType = cast<RankedTensorType>(input.getType());
     auto wType = cast<RankedTensorType>(weight.getType());
     int64_t spatial = inType.getRank() - 2;
     if (spatial < 1 || spatial > 3)
-      return rewriter.notifyMatchFailure(op, "only 1-D, 2-D and 3-D "
+      return unsupported(rewriter, op, "only 1-D, 2-D and 3-D "
                                              "convolutions are supported");
     int64_t group = op.getGroup();
     int64_t channels = inType.getDimSize(1), outChannels = wType.getDimSize(0);
     bool depthwise = group > 1 && channels == group && outChannels == group;
     if (group > 1 && !depthwise && spatial != 2)
-      return rewriter.notifyMatchFailure(
+      return unsupported(rewriter, 
           op, "grouped (non-depthwise) convolution is only supported in 2-D");
     if (group > 1 && (ShapedType::isDynamic(channels) ||
                       ShapedType::isDynamic(outChannels)))
-      return rewriter.notifyMatchFailure(
+      return unsupported(rewriter, 
           op, "grouped convolution needs static channel counts");
 
     ArrayRef<int64_t> pads = op.getPads();
@@ -84,7 +84,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       } else if (d == 0) {
         dynSizes.push_back(getDimValue(rewriter, loc, input, 0));
       } else {
-        return rewriter.notifyMatchFailure(
+        return unsupported(rewriter, 
             op, "dynamic spatial dims are not supported yet");
       }
     }

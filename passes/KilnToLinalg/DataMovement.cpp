@@ -33,7 +33,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value)
-      return rewriter.notifyMatchFailure(op, "constant value is not typed");
+      return unsupported(rewriter, op, "constant value is not typed");
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }
@@ -79,7 +79,7 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
       }
     }
     if (!inType.hasStaticShape() || !outType.hasStaticShape())
-      return rewriter.notifyMatchFailure(
+      return unsupported(rewriter, 
           op, "reshape with dynamic dims that is not a pure collapse or "
               "expand of adjacent dims");
     // General static reshape: flatten, then split.

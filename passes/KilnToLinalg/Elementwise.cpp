@@ -41,7 +41,7 @@ struct BinaryOpLowering : OpConversionPattern<KilnOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     if (!isa<FloatType>(elemType) && !elemType.isSignlessInteger())
-      return rewriter.notifyMatchFailure(op, "element type must be float or "
+      return unsupported(rewriter, op, "element type must be float or "
                                              "signless integer");
     Location loc = op.getLoc();
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
@@ -73,7 +73,7 @@ struct UnaryOpLowering : OpConversionPattern<KilnOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     if (!isa<FloatType>(type.getElementType()))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     Value result = createElementwiseGeneric(

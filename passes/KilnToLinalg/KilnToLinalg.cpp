@@ -3,7 +3,8 @@
 // The pass: every kiln compute op (also inside kiln.kernel regions) becomes
 // linalg on tensors plus tensor/arith/math ops; kiln.kernel and kiln.yield
 // stay. The patterns live in one file per op family. An op no pattern can
-// lower is an error at its location, with the patterns' reasons attached.
+// lower is an error at its location (which carries the ONNX node name),
+// saying why.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +14,6 @@
 #include "passes/Passes.h"
 
 #include "mlir/Transforms/DialectConversion.h"
-#include "llvm/ADT/MapVector.h"
 
 namespace mlir::kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOLINALG
@@ -22,6 +22,12 @@ namespace mlir::kiln {
 
 using namespace mlir;
 using namespace mlir::kiln;
+
+LogicalResult kiln::unsupported(PatternRewriter &rewriter, Operation *op,
+                                const Twine &why) {
+  op->emitError("cannot lower to linalg: ") << why;
+  return rewriter.notifyMatchFailure(op, why);
+}
 
 void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
@@ -50,24 +56,11 @@ struct ConvertKilnToLinalgPass
     RewritePatternSet patterns(ctx);
     populateKilnToLinalgPatterns(patterns);
 
-    // Keep each op's match-failure reasons so the error can say why.
-    llvm::MapVector<Location, SmallVector<std::string>> reasons;
-    DenseSet<Operation *> unconverted;
-    ConversionConfig config;
-    auto collect = [&](Diagnostic &diag) {
-      reasons[diag.getLocation()].push_back(diag.str());
-    };
-    config.notifyCallback = collect;
-    config.unlegalizedOps = &unconverted;
-    if (succeeded(applyPartialConversion(getOperation(), target,
-                                         std::move(patterns), config)))
-      return;
-    for (auto &[loc, why] : reasons) {
-      InFlightDiagnostic diag = emitError(loc, "cannot lower to linalg: ");
-      llvm::interleave(why, [&](const std::string &s) { diag << s; },
-                       [&] { diag << "; "; });
-    }
-    signalPassFailure();
+    // Patterns already reported why an op is unsupported (see unsupported());
+    // the driver adds which op stayed illegal.
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
   }
 };
 } // namespace

@@ -32,6 +32,13 @@ void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
 // Shared builders (Utils.cpp)
 //===----------------------------------------------------------------------===//
 
+/// Reports why `op` cannot be lowered: an error at its location (naming the
+/// ONNX node) plus the match failure. Each kiln op has exactly one pattern,
+/// so this fires once per op and the message reaches the user even in
+/// release builds, where match-failure reasons are dropped.
+LogicalResult unsupported(PatternRewriter &rewriter, Operation *op,
+                          const Twine &why);
+
 /// Body of an elementwise generic: the input scalars in, the yielded value out.
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 

@@ -34,7 +34,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     if (!isa<FloatType>(elemType))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value a = adaptor.getA(), b = adaptor.getB(), c = adaptor.getC();
@@ -119,7 +119,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     if (!isa<FloatType>(elemType))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lhsType = cast<RankedTensorType>(lhs.getType());
@@ -145,7 +145,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       else if (ri >= 0 && rhsType.isDynamicDim(ri))
         dynSizes.push_back(tensor::DimOp::create(rewriter, loc, rhs, ri));
       else
-        return rewriter.notifyMatchFailure(op, "cannot size a batch dim");
+        return unsupported(rewriter, op, "cannot size a batch dim");
     }
     Value zero = createScalarConstant(rewriter, loc, elemType, 0.0);
     Value init = createFilledTensor(rewriter, loc, resultType, dynSizes, zero);

@@ -32,7 +32,7 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     auto type = cast<RankedTensorType>(op.getType());
     Type elemType = type.getElementType();
     if (!isa<FloatType>(elemType))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto paramType = cast<RankedTensorType>(adaptor.getScale().getType());

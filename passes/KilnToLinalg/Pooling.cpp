@@ -48,7 +48,7 @@ static FailureOr<PoolWindow> computeWindow(PoolOp op, RankedTensorType inType,
     int64_t extra = 0;
     if (op.getCeilMode()) {
       if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out))
-        return rewriter.notifyMatchFailure(
+        return unsupported(rewriter, 
             op, "ceil_mode needs static spatial dims");
       int64_t needed = (out - 1) * strides[i] + dilations[i] * (kernel[i] - 1) + 1;
       extra = std::max<int64_t>(0, needed - (in + pads[i] + pads[i + spatial]));
@@ -81,13 +81,13 @@ template <typename PoolOp>
 static LogicalResult checkPool(PoolOp op, PatternRewriter &rewriter) {
   auto type = cast<RankedTensorType>(op.getInput().getType());
   if (!isa<FloatType>(type.getElementType()))
-    return rewriter.notifyMatchFailure(op, "element type must be float");
+    return unsupported(rewriter, op, "element type must be float");
   if (type.getRank() != 3 && type.getRank() != 4)
-    return rewriter.notifyMatchFailure(op, "only 1-D and 2-D pooling (NCW, "
+    return unsupported(rewriter, op, "only 1-D and 2-D pooling (NCW, "
                                            "NCHW) is supported");
   for (int64_t d = 2; d < type.getRank(); ++d)
     if (type.isDynamicDim(d) && op.getCeilMode())
-      return rewriter.notifyMatchFailure(op, "ceil_mode needs static "
+      return unsupported(rewriter, op, "ceil_mode needs static "
                                              "spatial dims");
   return success();
 }
@@ -125,7 +125,7 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
       return failure();
     auto dynSizes = poolDynamicSizes(rewriter, loc, input, resultType);
     if (failed(dynSizes))
-      return rewriter.notifyMatchFailure(op, "dynamic spatial dims are not "
+      return unsupported(rewriter, op, "dynamic spatial dims are not "
                                              "supported yet");
     auto floatType = cast<FloatType>(resultType.getElementType());
     Value negInf = arith::ConstantOp::create(
@@ -186,7 +186,7 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
       return failure();
     auto dynSizes = poolDynamicSizes(rewriter, loc, input, resultType);
     if (failed(dynSizes))
-      return rewriter.notifyMatchFailure(op, "dynamic spatial dims are not "
+      return unsupported(rewriter, op, "dynamic spatial dims are not "
                                              "supported yet");
 
     // Window counts per spatial dim; their outer product is the divisor.
@@ -268,7 +268,7 @@ struct GlobalAvgPoolLowering : OpConversionPattern<GlobalAvgPoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(op.getType());
     if (!isa<FloatType>(resultType.getElementType()))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     SmallVector<int64_t> axes;
     for (int64_t d = 2; d < resultType.getRank(); ++d)
       axes.push_back(d);

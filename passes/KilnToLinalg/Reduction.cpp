@@ -30,7 +30,7 @@ struct ReduceMeanLowering : OpConversionPattern<ReduceMeanOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(op.getType());
     if (!isa<FloatType>(resultType.getElementType()))
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     if (op.getAxes().empty()) {
       rewriter.replaceOp(op, adaptor.getInput());
       return success();
@@ -51,7 +51,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     auto type = cast<RankedTensorType>(op.getType());
     auto floatType = dyn_cast<FloatType>(type.getElementType());
     if (!floatType)
-      return rewriter.notifyMatchFailure(op, "element type must be float");
+      return unsupported(rewriter, op, "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     int64_t axis = op.getAxis();
