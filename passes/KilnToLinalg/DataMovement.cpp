@@ -1,0 +1,199 @@
+//===- DataMovement.cpp - kiln data movement ops → tensor / linalg --------===//
+//
+// constant → arith.constant (same attribute, dense_resource included);
+// reshape → tensor.collapse_shape / expand_shape when it only merges or
+// splits adjacent dims, else (static shapes) collapse to 1-D and expand;
+// transpose → linalg.transpose; concat → tensor.empty + one
+// tensor.insert_slice per input (bufferizes in place, no copy kernel).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/KilnToLinalg/KilnToLinalg.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// kiln.constant → arith.constant with the same attribute
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return unsupported(rewriter, op, "constant value is not typed");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+/// True when an expand into `type` along `groups` has at most one dynamic
+/// dim per group (the only case tensor.expand_shape can size by itself).
+static bool canInferExpand(RankedTensorType type,
+                           ArrayRef<ReassociationIndices> groups) {
+  return llvm::all_of(groups, [&](const ReassociationIndices &g) {
+    return llvm::count_if(g, [&](int64_t d) { return type.isDynamicDim(d); }) <=
+           1;
+  });
+}
+
+/// kiln.reshape → tensor.collapse_shape | tensor.expand_shape | both
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    if (inType == outType) {
+      rewriter.replaceOp(op, input);
+      return success();
+    }
+    if (inType.getRank() > outType.getRank()) {
+      if (auto groups = getReassociationIndicesForReshape(inType, outType)) {
+        rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outType, input,
+                                                             *groups);
+        return success();
+      }
+    } else if (inType.getRank() < outType.getRank()) {
+      auto groups = getReassociationIndicesForReshape(outType, inType);
+      if (groups && canInferExpand(outType, *groups)) {
+        rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, input,
+                                                           *groups);
+        return success();
+      }
+    }
+    if (!inType.hasStaticShape() || !outType.hasStaticShape())
+      return unsupported(rewriter, 
+          op, "reshape with dynamic dims that is not a pure collapse or "
+              "expand of adjacent dims");
+    // General static reshape: flatten, then split.
+    auto flatType = RankedTensorType::get({inType.getNumElements()},
+                                          inType.getElementType());
+    auto allDims = [](int64_t rank) {
+      ReassociationIndices g;
+      for (int64_t d = 0; d < rank; ++d)
+        g.push_back(d);
+      return SmallVector<ReassociationIndices>{g};
+    };
+    Value flat = input;
+    if (inType.getRank() != 1)
+      flat = tensor::CollapseShapeOp::create(rewriter, loc, flatType, input,
+                                             allDims(inType.getRank()));
+    Value result = flat;
+    if (outType.getRank() != 1)
+      result = tensor::ExpandShapeOp::create(rewriter, loc, outType, flat,
+                                             allDims(outType.getRank()));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.transpose(x) {perm} → linalg.transpose ins(x) outs(empty) perm
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto outType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynSizes;
+    for (auto [d, p] : llvm::enumerate(op.getPerm()))
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, input, p));
+    Value init = createEmptyTensor(rewriter, loc, outType, dynSizes);
+    auto transpose =
+        linalg::TransposeOp::create(rewriter, loc, input, init, op.getPerm());
+    rewriter.replaceOp(op, transpose.getResult()[0]);
+    return success();
+  }
+};
+
+/// kiln.concat(a, b, ...) {axis} → insert_slice(b, insert_slice(a, empty))
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t axis = op.getAxis();
+    ValueRange inputs = adaptor.getInputs();
+    if (inputs.size() == 1) {
+      rewriter.replaceOp(op, inputs.front());
+      return success();
+    }
+    // Sizes of every input, and the result's (axis: their sum).
+    SmallVector<SmallVector<OpFoldResult>> sizes;
+    for (Value v : inputs)
+      sizes.push_back(tensor::getMixedSizes(rewriter, loc, v));
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < outType.getRank(); ++d) {
+      if (!outType.isDynamicDim(d))
+        continue;
+      if (d != axis) {
+        auto it = llvm::find_if(inputs, [&](Value v) {
+          return cast<RankedTensorType>(v.getType()).isDynamicDim(d);
+        });
+        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, *it, d));
+        continue;
+      }
+      Value total = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      for (Value v : inputs)
+        total = arith::AddIOp::create(rewriter, loc, total,
+                                      getDimValue(rewriter, loc, v, axis));
+      dynSizes.push_back(total);
+    }
+    Value result = createEmptyTensor(rewriter, loc, outType, dynSizes);
+
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> strides(outType.getRank(),
+                                      rewriter.getIndexAttr(1));
+    for (auto [v, vSizes] : llvm::zip(inputs, sizes)) {
+      SmallVector<OpFoldResult> offsets(outType.getRank(),
+                                        rewriter.getIndexAttr(0));
+      offsets[axis] = offset;
+      result = tensor::InsertSliceOp::create(rewriter, loc, v, result, offsets,
+                                             vSizes, strides);
+      std::optional<int64_t> a = getConstantIntValue(offset);
+      std::optional<int64_t> b = getConstantIntValue(vSizes[axis]);
+      if (a && b) {
+        offset = rewriter.getIndexAttr(*a + *b);
+      } else {
+        offset = arith::AddIOp::create(
+                     rewriter, loc,
+                     getValueOrCreateConstantIndexOp(rewriter, loc, offset),
+                     getValueOrCreateConstantIndexOp(rewriter, loc,
+                                                     vSizes[axis]))
+                     .getResult();
+      }
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateDataMovementToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, ReshapeLowering, TransposeLowering,
+               ConcatLowering>(patterns.getContext());
+}

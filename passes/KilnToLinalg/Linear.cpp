@@ -1,0 +1,224 @@
+//===- Linear.cpp - kiln.gemm / kiln.matmul → linalg contractions ---------===//
+//
+// gemm becomes linalg.matmul with transposes folded into its indexing_maps;
+// C seeds the accumulator when alpha is 1 (bias for free), otherwise one
+// trailing elementwise generic applies alpha/beta. matmul picks the named
+// op when the shapes fit (2-D: linalg.matmul, equal 3-D batches:
+// linalg.batch_matmul) and otherwise one linalg.generic with numpy batch
+// broadcasting and 1-D promotion in its maps, reduction dim last.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/KilnToLinalg/KilnToLinalg.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// kiln.gemm(A, B, C) → linalg.matmul {indexing_maps with transposes}
+///   outs(broadcast(beta * C)) when alpha == 1, else outs(0) + epilogue.
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elemType = resultType.getElementType();
+    if (!isa<FloatType>(elemType))
+      return unsupported(rewriter, op, "element type must be float");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value a = adaptor.getA(), b = adaptor.getB(), c = adaptor.getC();
+    bool transA = op.getTransA(), transB = op.getTransB();
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    if (beta == 0.0)
+      c = Value();
+
+    SmallVector<Value> dynSizes;
+    if (resultType.isDynamicDim(0))
+      dynSizes.push_back(getDimValue(rewriter, loc, a, transA ? 1 : 0));
+    if (resultType.isDynamicDim(1))
+      dynSizes.push_back(getDimValue(rewriter, loc, b, transB ? 0 : 1));
+
+    // Seed the accumulator with beta * C when that is all the epilogue does.
+    Value init;
+    if (c && alpha == 1.0) {
+      auto cType = cast<RankedTensorType>(c.getType());
+      init = createElementwiseGeneric(
+          rewriter, loc, resultType, dynSizes, {c},
+          {getBroadcastMap(cType, resultType)},
+          [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            if (beta == 1.0)
+              return args[0];
+            Value betaV = createScalarConstant(nb, l, elemType, beta);
+            return arith::MulFOp::create(nb, l, args[0], betaV);
+          });
+    } else {
+      init = createFilledTensor(rewriter, loc, resultType, dynSizes,
+                                createScalarConstant(rewriter, loc, elemType, 0));
+    }
+
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    auto map = [&](AffineExpr x, AffineExpr y) {
+      return AffineMap::get(3, 0, {x, y}, ctx);
+    };
+    SmallVector<Attribute> maps = {
+        AffineMapAttr::get(transA ? map(k, m) : map(m, k)),
+        AffineMapAttr::get(transB ? map(n, k) : map(k, n)),
+        AffineMapAttr::get(map(m, n))};
+    auto matmul = linalg::MatmulOp::create(rewriter, loc, TypeRange{resultType},
+                                           ValueRange{a, b}, ValueRange{init});
+    matmul.setIndexingMapsAttr(rewriter.getArrayAttr(maps));
+    Value result = matmul.getResult(0);
+
+    if (alpha != 1.0) {
+      SmallVector<Value> inputs = {result};
+      SmallVector<AffineMap> inMaps = {rewriter.getMultiDimIdentityMap(2)};
+      if (c) {
+        inputs.push_back(c);
+        inMaps.push_back(
+            getBroadcastMap(cast<RankedTensorType>(c.getType()), resultType));
+      }
+      result = createElementwiseGeneric(
+          rewriter, loc, resultType, dynSizes, inputs, inMaps,
+          [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            Value v = arith::MulFOp::create(
+                nb, l, args[0], createScalarConstant(nb, l, elemType, alpha));
+            if (args.size() == 1)
+              return v;
+            Value cv = args[1];
+            if (beta != 1.0)
+              cv = arith::MulFOp::create(
+                  nb, l, cv, createScalarConstant(nb, l, elemType, beta));
+            return arith::AddFOp::create(nb, l, v, cv);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.matmul(a, b) → linalg.matmul | linalg.batch_matmul | linalg.generic
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elemType = resultType.getElementType();
+    if (!isa<FloatType>(elemType))
+      return unsupported(rewriter, op, "element type must be float");
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto lhsType = cast<RankedTensorType>(lhs.getType());
+    auto rhsType = cast<RankedTensorType>(rhs.getType());
+    int64_t lr = lhsType.getRank(), rr = rhsType.getRank();
+    bool lhsVec = lr == 1, rhsVec = rr == 1;
+    int64_t batchRank = resultType.getRank() - (lhsVec ? 0 : 1) - (rhsVec ? 0 : 1);
+
+    // Dynamic output sizes: batch dims from an operand, m from lhs, n from rhs.
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d) {
+      if (!resultType.isDynamicDim(d))
+        continue;
+      if (d >= batchRank) {
+        bool isM = !lhsVec && d == batchRank;
+        dynSizes.push_back(isM ? getDimValue(rewriter, loc, lhs, lr - 2)
+                               : getDimValue(rewriter, loc, rhs, rr - 1));
+        continue;
+      }
+      int64_t li = d - (batchRank - (lr - 2)), ri = d - (batchRank - (rr - 2));
+      if (li >= 0 && lhsType.isDynamicDim(li))
+        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, lhs, li));
+      else if (ri >= 0 && rhsType.isDynamicDim(ri))
+        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, rhs, ri));
+      else
+        return unsupported(rewriter, op, "cannot size a batch dim");
+    }
+    Value zero = createScalarConstant(rewriter, loc, elemType, 0.0);
+    Value init = createFilledTensor(rewriter, loc, resultType, dynSizes, zero);
+
+    if (lr == 2 && rr == 2) {
+      rewriter.replaceOp(op, linalg::MatmulOp::create(
+                                 rewriter, loc, TypeRange{resultType},
+                                 ValueRange{lhs, rhs}, ValueRange{init}));
+      return success();
+    }
+    if (lr == 3 && rr == 3 && !lhsType.isDynamicDim(0) &&
+        lhsType.getDimSize(0) == rhsType.getDimSize(0)) {
+      rewriter.replaceOp(op, linalg::BatchMatmulOp::create(
+                                 rewriter, loc, TypeRange{resultType},
+                                 ValueRange{lhs, rhs}, ValueRange{init}));
+      return success();
+    }
+
+    // General case. Loops: batch..., m (unless lhs is 1-D), n (unless rhs
+    // is 1-D), k.
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t numLoops = resultType.getRank() + 1;
+    AffineExpr k = getAffineDimExpr(numLoops - 1, ctx);
+    AffineExpr m = getAffineDimExpr(batchRank, ctx);
+    AffineExpr n = getAffineDimExpr(batchRank + (lhsVec ? 0 : 1), ctx);
+    auto batchExprs = [&](RankedTensorType type) {
+      SmallVector<AffineExpr> exprs;
+      int64_t rank = type.getRank() - 2, offset = batchRank - rank;
+      for (int64_t i = 0; i < rank; ++i) {
+        bool broadcasts = type.getDimSize(i) == 1 &&
+                          resultType.getDimSize(i + offset) != 1;
+        exprs.push_back(broadcasts ? getAffineConstantExpr(0, ctx)
+                                   : getAffineDimExpr(i + offset, ctx));
+      }
+      return exprs;
+    };
+    SmallVector<AffineExpr> lhsExprs, rhsExprs, outExprs;
+    if (lhsVec) {
+      lhsExprs = {k};
+    } else {
+      lhsExprs = batchExprs(lhsType);
+      lhsExprs.append({m, k});
+    }
+    if (rhsVec) {
+      rhsExprs = {k};
+    } else {
+      rhsExprs = batchExprs(rhsType);
+      rhsExprs.append({k, n});
+    }
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, lhsExprs, ctx),
+                                   AffineMap::get(numLoops, 0, rhsExprs, ctx),
+                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(numLoops - 1,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
+        ValueRange{init}, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+          linalg::YieldOp::create(b, l,
+                                  arith::AddFOp::create(b, l, args[2], prod)
+                                      .getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateLinearToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<GemmLowering, MatMulLowering>(patterns.getContext());
+}

@@ -1,0 +1,46 @@
+// RUN: kiln-opt %s --convert-kiln-to-linalg --split-input-file --verify-diagnostics
+// Ops the conversion cannot lower: an error at the op (whose location names
+// the ONNX node) saying why, then the driver's "failed to legalize".
+
+func.func @conv_1d_grouped(%x: tensor<1x4x8xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x6xf32> {
+  // expected-error @+2 {{cannot lower to linalg: grouped (non-depthwise) convolution is only supported in 2-D}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.conv' that was explicitly marked illegal}}
+  %y = kiln.conv %x, %w {strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 2 : i64} : (tensor<1x4x8xf32>, tensor<4x2x3xf32>) -> tensor<1x4x6xf32>
+  return %y : tensor<1x4x6xf32>
+}
+
+// -----
+
+func.func @max_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
+  // expected-error @+2 {{cannot lower to linalg: only 1-D and 2-D pooling (NCW, NCHW) is supported}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.max_pool'}}
+  %r = kiln.max_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>, ceil_mode = false} : tensor<1x1x4x4x4xf32> -> tensor<1x1x2x2x2xf32>
+  return %r : tensor<1x1x2x2x2xf32>
+}
+
+// -----
+
+func.func @avg_pool_ceil_dynamic(%x: tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32> {
+  // expected-error @+2 {{cannot lower to linalg: ceil_mode needs static spatial dims}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.avg_pool'}}
+  %r = kiln.avg_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = true, count_include_pad = false} : tensor<1x1x?x?xf32> -> tensor<1x1x?x?xf32>
+  return %r : tensor<1x1x?x?xf32>
+}
+
+// -----
+
+func.func @relu_int(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+2 {{cannot lower to linalg: element type must be float}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.relu'}}
+  %y = kiln.relu %x : tensor<4xi32>
+  return %y : tensor<4xi32>
+}
+
+// -----
+
+func.func @reshape_dynamic_general(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {
+  // expected-error @+2 {{cannot lower to linalg: reshape with dynamic dims that is not a pure collapse or expand of adjacent dims}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.reshape'}}
+  %y = kiln.reshape %x : tensor<?x6xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
