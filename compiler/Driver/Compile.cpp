@@ -1,0 +1,264 @@
+//===- Compile.cpp - what `kiln compile | check | run` do -----------------===//
+//
+// compile: import → phase pipelines → (object, weights, manifest) → link.
+// check:   the importer's support report, before any lowering.
+// run:     compile into a per-user cache keyed by model and options, then
+//          exec the executable with the user's inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Driver/Compile.h"
+
+#include "compiler/Link/Link.h"
+#include "compiler/Link/Manifest.h"
+#include "passes/Memory/ExternalizeWeights.h"
+#include "compiler/Registration.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "llvm/Support/Format.h"
+
+#include <chrono>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace mlir::kiln;
+namespace fs = llvm::sys::fs;
+
+/// Prints each error as one line: `error: [node 'X': ]message`.
+static void installDiagnosticPrinter(MLIRContext &ctx) {
+  ctx.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    // The importer's messages already name their node or model file; errors
+    // from later passes get the ONNX node their op came from.
+    std::string where;
+    std::string msg = diag.str();
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      if (!llvm::StringRef(msg).starts_with("node '"))
+        where = "node '" + name.getName().str() + "': ";
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    llvm::errs() << "error: " << where << msg << "\n";
+    return success();
+  });
+}
+
+static std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  auto ctx = std::make_unique<MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+  installDiagnosticPrinter(*ctx);
+  return ctx;
+}
+
+static int writeText(const std::string &path, llvm::function_ref<void(llvm::raw_ostream &)> fn) {
+  std::error_code ec;
+  auto out = std::make_unique<llvm::ToolOutputFile>(path.empty() ? "-" : path, ec,
+                                                    fs::OF_Text);
+  if (ec) {
+    llvm::errs() << "error: cannot write '" << path << "': " << ec.message() << "\n";
+    return 1;
+  }
+  fn(out->os());
+  out->keep();
+  return 0;
+}
+
+int mlir::kiln::compileCommand(const DriverOptions &options) {
+  if (options.target != "cpu") {
+    if (llvm::StringRef(options.target).starts_with("cuda"))
+      llvm::errs() << "error: target '" << options.target
+                   << "' is not available yet; kiln compiles for --target cpu\n";
+    else
+      llvm::errs() << "error: unknown target '" << options.target
+                   << "'; expected cpu\n";
+    return 2;
+  }
+  std::string emit = options.emit;
+  if (emit.empty())
+    emit = options.compileTo == Phase::Executable ? "exe" : "mlir";
+  if (emit != "mlir" && options.compileTo != Phase::Executable) {
+    llvm::errs() << "error: --emit=" << emit << " needs --compile-to=executable\n";
+    return 2;
+  }
+  if (options.outputPath.empty() && emit != "mlir") {
+    llvm::errs() << "error: missing -o OUT\n";
+    return 2;
+  }
+
+  auto ctx = makeContext();
+  auto start = std::chrono::steady_clock::now();
+  auto module = onnx::importModel(*ctx, options.modelPath, options.importOptions);
+  if (failed(module))
+    return 1;
+  if (options.verbose)
+    llvm::errs() << llvm::format(
+        "kiln: [0/6] imported %s (%.2f s)\n", options.modelPath.c_str(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  ModuleOp mod = module->get();
+  auto signature = getModelSignature(mod);
+  if (failed(signature))
+    return 1;
+
+  Phase last = emit == "mlir" ? options.compileTo : Phase::LLVM;
+  Phase beforeLLVM = std::min(last, Phase::Bufferized);
+  if (failed(runPipeline(mod, beforeLLVM, options.pipeline, options.verbose)))
+    return 1;
+
+  if (last > Phase::Bufferized &&
+      failed(runPipeline(mod, last, options.pipeline, options.verbose)))
+    return 1;
+
+  if (emit == "mlir")
+    return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
+      mod.print(os, OpPrintingFlags().elideLargeResourceString());
+    });
+
+  func::FuncOp entry = getEntryFunction(mod);
+  uint64_t arenaBytes = 0;
+  if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
+                        : IntegerAttr())
+    arenaBytes = attr.getInt();
+  // The weights layout rides on the module until here; move it to a holder
+  // of its own so LLVM translation never sees it, and hash the blob for the
+  // manifest the object carries.
+  OwningOpRef<ModuleOp> weights = ModuleOp::create(UnknownLoc::get(ctx.get()));
+  if (Attribute layout = mod->getAttr("kiln.weights")) {
+    weights.get()->setAttr("kiln.weights", layout);
+    mod->removeAttr("kiln.weights");
+  }
+  uint64_t weightsBytes = getWeightsBlobBytes(*weights), weightsHash = 0;
+  {
+    llvm::raw_null_ostream sink;
+    if (failed(writeWeightsBlob(*weights, sink, weightsHash)))
+      return 1;
+  }
+  std::string manifest =
+      formatManifest(*signature, arenaBytes, weightsBytes, weightsHash);
+
+  auto t0 = std::chrono::steady_clock::now();
+  llvm::SmallVector<char> object;
+  if (failed(emitCPUObject(mod, entry ? entry.getSymName() : "main",
+                           manifest, options.pipeline.cpu, object)))
+    return 1;
+  if (emit == "obj")
+    return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
+      os.write(object.data(), object.size());
+    });
+
+  LinkOptions linkOptions;
+  linkOptions.outputPath = options.outputPath;
+  std::string error;
+  if (failed(linkExecutable(
+          object, weightsBytes, weightsHash,
+          [&](llvm::raw_ostream &os) {
+            uint64_t hash;
+            return writeWeightsBlob(*weights, os, hash);
+          },
+          linkOptions,
+          error))) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  if (options.verbose)
+    llvm::errs() << llvm::format(
+        "kiln: [6/6] emitted and linked %s (%.2f s; %.2f s in all)\n",
+        options.outputPath.c_str(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  return 0;
+}
+
+int mlir::kiln::checkCommand(const DriverOptions &options) {
+  std::string report;
+  llvm::raw_string_ostream os(report);
+  bool ok = succeeded(onnx::checkModel(options.modelPath, os));
+  if (ok) {
+    llvm::outs() << options.modelPath << ": every node is supported\n";
+    return 0;
+  }
+  llvm::outs() << report;
+  return 1;
+}
+
+/// A cache path for the compiled model: a hash of the model file's identity,
+/// the options and the kiln binary itself.
+static std::string cachePathFor(const DriverOptions &options) {
+  llvm::SHA256 hasher;
+  auto add = [&](llvm::StringRef s) {
+    hasher.update(s);
+    hasher.update(llvm::StringRef("\0", 1));
+  };
+  llvm::SmallString<256> real;
+  fs::real_path(options.modelPath, real);
+  add(real);
+  fs::file_status st;
+  if (!fs::status(real, st)) {
+    add(std::to_string(st.getSize()));
+    add(std::to_string(st.getLastModificationTime().time_since_epoch().count()));
+  }
+  std::string self = fs::getMainExecutable(nullptr, (void *)&cachePathFor);
+  if (!fs::status(self, st))
+    add(std::to_string(st.getLastModificationTime().time_since_epoch().count()));
+  add(options.target);
+  add(options.pipeline.cpu.cpu);
+  for (auto &entry : options.importOptions.inputShapes) {
+    add(entry.getKey());
+    for (int64_t d : entry.getValue())
+      add(std::to_string(d));
+  }
+  std::string key = llvm::toHex(hasher.final(), /*LowerCase=*/true).substr(0, 24);
+  llvm::SmallString<256> dir;
+  if (auto env = llvm::sys::Process::GetEnv("KILN_CACHE_DIR"))
+    dir = *env;
+  else if (auto xdg = llvm::sys::Process::GetEnv("XDG_CACHE_HOME"))
+    llvm::sys::path::append(dir, *xdg, "kiln");
+  else if (auto home = llvm::sys::Process::GetEnv("HOME"))
+    llvm::sys::path::append(dir, *home, ".cache", "kiln");
+  else
+    dir = "/tmp/kiln-cache";
+  llvm::sys::path::append(dir, key, "model");
+  return std::string(dir);
+}
+
+int mlir::kiln::runCommand(const DriverOptions &options,
+                           const std::vector<std::string> &executableArgs) {
+  DriverOptions compileOptions = options;
+  compileOptions.outputPath = cachePathFor(options);
+  compileOptions.compileTo = Phase::Executable;
+  compileOptions.emit = "exe";
+  if (!fs::exists(compileOptions.outputPath)) {
+    if (std::error_code ec = fs::create_directories(
+            llvm::sys::path::parent_path(compileOptions.outputPath))) {
+      llvm::errs() << "error: cannot create the compile cache: " << ec.message()
+                   << "\n";
+      return 1;
+    }
+    if (int rc = compileCommand(compileOptions))
+      return rc;
+  }
+  std::vector<char *> argv;
+  argv.push_back(compileOptions.outputPath.data());
+  for (const std::string &arg : executableArgs)
+    argv.push_back(const_cast<char *>(arg.c_str()));
+  argv.push_back(nullptr);
+  llvm::outs().flush();
+  llvm::errs().flush();
+  execv(compileOptions.outputPath.c_str(), argv.data());
+  llvm::errs() << "error: cannot run '" << compileOptions.outputPath
+               << "': " << strerror(errno) << "\n";
+  return 1;
+}

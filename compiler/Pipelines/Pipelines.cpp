@@ -1,0 +1,127 @@
+//===- Pipelines.cpp - kiln's compilation pipelines -----------------------===//
+//
+// Phase by phase, the passes of a CPU compile. The order matters: kernels
+// are formed on the kiln graph, lowered to linalg inside their regions,
+// outlined so each kernel is tiled and bufferized as one function, and only
+// then does @main get its buffers planned into one arena.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "compiler/Pipelines/Bufferize.h"
+#include "dialects/kiln/Transforms/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+std::optional<Phase> mlir::kiln::parsePhase(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Phase>>(name)
+      .Case("import", Phase::Import)
+      .Case("kernels", Phase::Kernels)
+      .Case("linalg", Phase::Linalg)
+      .Case("tiled", Phase::Tiled)
+      .Case("bufferized", Phase::Bufferized)
+      .Case("llvm", Phase::LLVM)
+      .Case("executable", Phase::Executable)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef mlir::kiln::phaseNames() {
+  return "import, kernels, linalg, tiled, bufferized, llvm, executable";
+}
+
+static llvm::StringRef phaseTitle(Phase phase) {
+  switch (phase) {
+  case Phase::Import:
+    return "importing ONNX";
+  case Phase::Kernels:
+    return "forming kernels";
+  case Phase::Linalg:
+    return "lowering kernels to linalg";
+  case Phase::Tiled:
+    return "tiling and vectorizing";
+  case Phase::Bufferized:
+    return "bufferizing and planning memory";
+  case Phase::LLVM:
+    return "lowering to LLVM";
+  case Phase::Executable:
+    return "emitting code and linking";
+  }
+  return "";
+}
+
+void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
+                                    const PipelineOptions &options) {
+  switch (phase) {
+  case Phase::Import:
+  case Phase::Executable:
+    return;
+  case Phase::Kernels:
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createKilnFormKernels());
+    return;
+  case Phase::Linalg:
+    pm.addPass(createConvertKilnToLinalg());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createKilnOutlineKernels());
+    pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    return;
+  case Phase::Tiled: {
+    KilnCPUTileAndVectorizeOptions tileOptions;
+    pm.addNestedPass<func::FuncOp>(createKilnCPUTileAndVectorize(tileOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    return;
+  }
+  case Phase::Bufferized:
+    buildKilnBufferizePipeline(pm);
+    return;
+  case Phase::LLVM:
+    buildCPULoweringPipeline(pm, options.cpu);
+    return;
+  }
+}
+
+LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase last,
+                                      const PipelineOptions &options,
+                                      bool progress) {
+  for (int p = (int)Phase::Kernels; p <= (int)last && p < (int)Phase::Executable;
+       ++p) {
+    auto phase = static_cast<Phase>(p);
+    auto start = std::chrono::steady_clock::now();
+    PassManager pm(module.getContext());
+    if (options.printIRAfterAll) {
+      module.getContext()->disableMultithreading();
+      pm.enableIRPrinting();
+    }
+    if (options.timing)
+      pm.enableTiming();
+    buildPhasePipeline(pm, phase, options);
+    if (failed(pm.run(module)))
+      return failure();
+    if (progress) {
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+      llvm::errs() << llvm::format("kiln: [%d/%d] %s (%.2f s)\n", p,
+                                   (int)Phase::Executable,
+                                   phaseTitle(phase).str().c_str(), secs);
+    }
+  }
+  return success();
+}
