@@ -114,11 +114,18 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
 
   Phase last = emit == "mlir" ? options.compileTo : Phase::LLVM;
   Phase beforeLLVM = std::min(last, Phase::Bufferized);
-  if (failed(runPipeline(mod, beforeLLVM, options.pipeline, options.verbose)))
+  if (failed(runPipeline(mod, Phase::Import, beforeLLVM, options.pipeline, options.verbose)))
     return 1;
 
+  // @main's ABI attributes do not survive the LLVM lowering: read them now.
+  func::FuncOp entry = getEntryFunction(mod);
+  std::string entryName = entry ? entry.getSymName().str() : "main";
+  uint64_t arenaBytes = 0;
+  if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
+                        : IntegerAttr())
+    arenaBytes = attr.getInt();
   if (last > Phase::Bufferized &&
-      failed(runPipeline(mod, last, options.pipeline, options.verbose)))
+      failed(runPipeline(mod, beforeLLVM, last, options.pipeline, options.verbose)))
     return 1;
 
   if (emit == "mlir")
@@ -126,11 +133,6 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
       mod.print(os, OpPrintingFlags().elideLargeResourceString());
     });
 
-  func::FuncOp entry = getEntryFunction(mod);
-  uint64_t arenaBytes = 0;
-  if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
-                        : IntegerAttr())
-    arenaBytes = attr.getInt();
   // The weights layout rides on the module until here; move it to a holder
   // of its own so LLVM translation never sees it, and hash the blob for the
   // manifest the object carries.
@@ -150,7 +152,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
 
   auto t0 = std::chrono::steady_clock::now();
   llvm::SmallVector<char> object;
-  if (failed(emitCPUObject(mod, entry ? entry.getSymName() : "main",
+  if (failed(emitCPUObject(mod, entryName,
                            manifest, options.pipeline.cpu, object)))
     return 1;
   if (emit == "obj")

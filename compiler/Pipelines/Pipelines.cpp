@@ -97,10 +97,10 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
   }
 }
 
-LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase last,
+LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase done, Phase last,
                                       const PipelineOptions &options,
                                       bool progress) {
-  for (int p = (int)Phase::Kernels; p <= (int)last && p < (int)Phase::Executable;
+  for (int p = (int)done + 1; p <= (int)last && p < (int)Phase::Executable;
        ++p) {
     auto phase = static_cast<Phase>(p);
     auto start = std::chrono::steady_clock::now();

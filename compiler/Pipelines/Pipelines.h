@@ -48,9 +48,9 @@ struct PipelineOptions {
 void buildPhasePipeline(OpPassManager &pm, Phase phase,
                         const PipelineOptions &options);
 
-/// Runs the phases after Import up to and including `last` on `module`,
+/// Runs the phases after `done` up to and including `last` on `module`,
 /// printing one progress line per phase on stderr when `progress` is set.
-LogicalResult runPipeline(ModuleOp module, Phase last,
+LogicalResult runPipeline(ModuleOp module, Phase done, Phase last,
                           const PipelineOptions &options, bool progress);
 
 } // namespace mlir::kiln
