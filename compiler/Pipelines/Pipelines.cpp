@@ -14,6 +14,8 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -97,6 +99,31 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
   }
 }
 
+/// One-shot bufferization visits functions in an order that depends on
+/// pointer values and names the globals it creates from a counter. Renames
+/// and reorders private memref.globals by first use in program order, so the
+/// same model always gives the same executable.
+static void canonicalizeGlobalOrder(ModuleOp module) {
+  SmallVector<memref::GlobalOp> order;
+  llvm::DenseSet<Operation *> seen;
+  module.walk([&](memref::GetGlobalOp get) {
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    if (global && global.isPrivate() && seen.insert(global).second)
+      order.push_back(global);
+  });
+  MLIRContext *ctx = module.getContext();
+  for (auto [i, global] : llvm::enumerate(order)) {
+    auto name = StringAttr::get(ctx, "__kiln_constant_" + std::to_string(i));
+    if (failed(SymbolTable::replaceAllSymbolUses(global, name, module)))
+      continue;
+    global.setSymName(name);
+  }
+  // Moving each to the front in reverse leaves them in first-use order.
+  for (memref::GlobalOp global : llvm::reverse(order))
+    global->moveBefore(module.getBody(), module.getBody()->begin());
+}
+
 LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase done, Phase last,
                                       const PipelineOptions &options,
                                       bool progress) {
@@ -112,8 +139,19 @@ LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase done, Phase last,
     if (options.timing)
       pm.enableTiming();
     buildPhasePipeline(pm, phase, options);
-    if (failed(pm.run(module)))
+    // Bufferization names the globals it creates from a counter; run it on
+    // one thread so the same model always gives the same executable.
+    MLIRContext *ctx = module.getContext();
+    bool wasThreaded = ctx->isMultithreadingEnabled();
+    if (phase == Phase::Bufferized && wasThreaded)
+      ctx->disableMultithreading();
+    LogicalResult result = pm.run(module);
+    if (phase == Phase::Bufferized && wasThreaded)
+      ctx->enableMultithreading();
+    if (failed(result))
       return failure();
+    if (phase == Phase::Bufferized)
+      canonicalizeGlobalOrder(module);
     if (progress) {
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
