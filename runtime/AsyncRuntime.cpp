@@ -143,11 +143,14 @@ public:
       Task t;
       {
         std::unique_lock<std::mutex> lock(mu);
-        while (!ready() && queue.empty()) {
-          blocked.fetch_add(1);
+        // Count ourselves as blocked *before* reading the state: a producer
+        // that changes the state after our read then sees `blocked` > 0 and
+        // notifies (see stateChanged). Incrementing after the read loses that
+        // wake-up and hangs forever.
+        blocked.fetch_add(1);
+        while (!ready() && queue.empty())
           eventCv.wait(lock);
-          blocked.fetch_sub(1);
-        }
+        blocked.fetch_sub(1);
         if (ready())
           return;
         t = queue.front();

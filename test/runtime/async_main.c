@@ -26,7 +26,7 @@ static int fail(const char *what, long i) {
 }
 
 int main(void) {
-  enum { N = 100000, ROWS = 37, COLS = 1001, ITERS = 50 };
+  enum { N = 100000, ROWS = 37, COLS = 1001, ITERS = 400 };
   float *in = malloc(N * sizeof(float)), *out = malloc(N * sizeof(float));
   float *in2 = malloc(ROWS * COLS * sizeof(float));
   float *out2 = malloc(ROWS * COLS * sizeof(float));
