@@ -3,7 +3,8 @@
 
 For each model: times `kiln compile`, measures the executable without its weights payload
 (runtime/ABI.md: ELF image | zero padding | weights | 32-byte trailer), then measures latency
-A/B interleaved in one process tree so both see the same machine state. Each round runs
+A/B interleaved in one process tree so both see the same machine state. Before timing,
+one run's outputs are compared with onnxruntime's (relative L2, must be <= 1e-4). Each round runs
 `EXE --bench N` (its printed median) and N timed onnxruntime runs in-process after warm-up
 (their median); the reported figure is the median over rounds. Both sides get the same
 thread budget: KILN_NUM_THREADS=T for kiln, intra_op_num_threads=T / inter_op_num_threads=1
@@ -137,6 +138,30 @@ def ort_bench(sess, feeds, runs, warmup=3):
     return statistics.median(times)
 
 
+# The accuracy bar of the end-to-end tests: fp32 with a different summation order.
+REL_L2_LIMIT = 1e-4
+
+
+def check_outputs(exe, input_args, sess, feeds, workdir, name):
+    """Runs `exe` once and returns the largest relative L2 error of its outputs
+    against onnxruntime's on the same inputs."""
+    out_dir = os.path.join(workdir, name + ".outputs")
+    os.makedirs(out_dir, exist_ok=True)
+    r = subprocess.run([exe, *input_args, "--output-dir", out_dir], capture_output=True,
+                       text=True, timeout=1800)
+    if r.returncode != 0:
+        raise BenchError(f"{exe} failed (exit {r.returncode}): {r.stderr.strip()[-300:]}")
+    worst = 0.0
+    for meta, ref in zip(sess.get_outputs(), sess.run(None, feeds)):
+        got = np.load(os.path.join(out_dir, meta.name + ".npy"))
+        if got.shape != ref.shape:
+            raise BenchError(f"output {meta.name}: shape {got.shape}, onnxruntime {ref.shape}")
+        ref64 = ref.astype(np.float64)
+        err = np.linalg.norm(got.astype(np.float64) - ref64) / max(np.linalg.norm(ref64), 1e-30)
+        worst = max(worst, float(err))
+    return worst
+
+
 def bench_model(name, model_path, shapes, a, kiln):
     row = {"model": name, "path": model_path}
     out = os.path.join(a.workdir, name)
@@ -161,6 +186,10 @@ def bench_model(name, model_path, shapes, a, kiln):
         input_args += ["--input", f"{n}={p}"]
 
     sess = ort_session(model_path, a.threads)
+    row["rel_l2"] = check_outputs(out, input_args, sess, feeds, a.workdir, name)
+    if row["rel_l2"] > REL_L2_LIMIT:
+        raise BenchError(f"outputs differ from onnxruntime: relative L2 {row['rel_l2']:.2e} "
+                         f"> {REL_L2_LIMIT:.0e}; not timing a wrong result")
     kiln_ms, ort_ms = [], []
     for i in range(a.rounds):
         # Alternate which side goes first, so neither always runs on a warmer machine.
@@ -184,10 +213,11 @@ def mib(n):
 def print_table(rows, a):
     print(f"\nkiln vs onnxruntime, CPU, {a.threads} threads, median of {a.rounds} rounds x "
           f"{a.runs} runs (ratio < 1: kiln faster)")
-    table = [["model", "compile", "code", "weights", "kiln ms", "ORT ms", "kiln/ORT"]]
+    table = [["model", "rel L2", "compile", "code", "weights", "kiln ms", "ORT ms", "kiln/ORT"]]
     for r in rows:
         if "error" not in r:
-            table.append([r["model"], f"{r['compile_s']:.1f} s", mib(r["code_bytes"]),
+            table.append([r["model"], f"{r['rel_l2']:.1e}", f"{r['compile_s']:.1f} s",
+                          mib(r["code_bytes"]),
                           mib(r["weights_bytes"]), f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
                           f"{r['ratio']:.2f}"])
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
