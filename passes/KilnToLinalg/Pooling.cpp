@@ -31,6 +31,7 @@ namespace {
 struct PoolWindow {
   SmallVector<int64_t> low, high;  // per input dim (N, C included)
   SmallVector<int64_t> extraHigh;  // per spatial dim: padding past `pads`
+  SmallVector<Value> dynSizes;     // the result's dynamic sizes (N, C only)
 };
 
 template <typename PoolOp>
@@ -60,9 +61,9 @@ static FailureOr<PoolWindow> computeWindow(PoolOp op, RankedTensorType inType,
   return w;
 }
 
-/// Builds the named pooling op `NamedOp` (window given as a shape-only
-/// tensor.empty) into `init`.
-template <typename NamedOp, typename PoolOp>
+/// Builds the named pooling op — `Op2D` for NCHW, `Op1D` for NCW — (window
+/// given as a shape-only tensor.empty) into `init`.
+template <typename Op2D, typename Op1D, typename PoolOp>
 static Value buildNamedPool(OpBuilder &b, Location loc, PoolOp op,
                             RankedTensorType resultType, Value input,
                             Value init) {
@@ -71,9 +72,13 @@ static Value buildNamedPool(OpBuilder &b, Location loc, PoolOp op,
   SmallVector<NamedAttribute> attrs = {
       b.getNamedAttr("strides", b.getI64TensorAttr(op.getStrides())),
       b.getNamedAttr("dilations", b.getI64TensorAttr(op.getDilations()))};
-  return NamedOp::create(b, loc, TypeRange{resultType},
-                         ValueRange{input, window}, ValueRange{init}, attrs)
-      .getResult(0);
+  // Ranges own nothing: keep the values they view alive in locals.
+  SmallVector<Type, 1> types = {resultType};
+  SmallVector<Value, 2> ins = {input, window};
+  SmallVector<Value, 1> outs = {init};
+  if (resultType.getRank() == 4)
+    return Op2D::create(b, loc, types, ins, outs, attrs).getResult(0);
+  return Op1D::create(b, loc, types, ins, outs, attrs).getResult(0);
 }
 
 /// Checks what every pooling lowering needs: float, 1-D or 2-D spatial.
@@ -92,19 +97,28 @@ static LogicalResult checkPool(PoolOp op, PatternRewriter &rewriter) {
   return success();
 }
 
-/// Output sizes of a pooling op: N and C from the input, spatial ones static.
-static FailureOr<SmallVector<Value>>
-poolDynamicSizes(OpBuilder &b, Location loc, Value input,
-                 RankedTensorType resultType) {
-  SmallVector<Value> sizes;
+/// What every pooling lowering needs first: the checks, the window, and the
+/// result's dynamic sizes (N and C from the input; spatial ones static).
+template <typename PoolOp>
+static FailureOr<PoolWindow> preparePool(PoolOp op, Value input,
+                                         RankedTensorType resultType,
+                                         PatternRewriter &rewriter) {
+  if (failed(checkPool(op, rewriter)))
+    return failure();
+  auto window = computeWindow(op, cast<RankedTensorType>(input.getType()),
+                              resultType, rewriter);
+  if (failed(window))
+    return failure();
   for (int64_t d = 0; d < resultType.getRank(); ++d) {
     if (!resultType.isDynamicDim(d))
       continue;
     if (d >= 2)
-      return failure();
-    sizes.push_back(tensor::DimOp::create(b, loc, input, d));
+      return unsupported(rewriter, op,
+                         "dynamic spatial dims are not supported yet");
+    window->dynSizes.push_back(
+        tensor::DimOp::create(rewriter, op.getLoc(), input, d));
   }
-  return sizes;
+  return window;
 }
 
 /// kiln.max_pool(x) → pooling_nchw_max(pad(x, -inf)) into fill(-inf)
@@ -114,19 +128,12 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
   LogicalResult
   matchAndRewrite(MaxPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(checkPool(op, rewriter)))
-      return failure();
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
     Value input = adaptor.getInput();
-    auto inType = cast<RankedTensorType>(input.getType());
-    auto window = computeWindow(op, inType, resultType, rewriter);
+    auto window = preparePool(op, input, resultType, rewriter);
     if (failed(window))
       return failure();
-    auto dynSizes = poolDynamicSizes(rewriter, loc, input, resultType);
-    if (failed(dynSizes))
-      return unsupported(rewriter, op, "dynamic spatial dims are not "
-                                             "supported yet");
     auto floatType = cast<FloatType>(resultType.getElementType());
     Value negInf = arith::ConstantOp::create(
         rewriter, loc,
@@ -135,13 +142,11 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
                                               /*Negative=*/true)));
     Value padded = padTensor(rewriter, loc, input, window->low, window->high,
                              negInf);
-    Value init = createFilledTensor(rewriter, loc, resultType, *dynSizes, negInf);
+    Value init =
+        createFilledTensor(rewriter, loc, resultType, window->dynSizes, negInf);
     Value result =
-        inType.getRank() == 4
-            ? buildNamedPool<linalg::PoolingNchwMaxOp>(rewriter, loc, op,
-                                                       resultType, padded, init)
-            : buildNamedPool<linalg::PoolingNcwMaxOp>(rewriter, loc, op,
-                                                      resultType, padded, init);
+        buildNamedPool<linalg::PoolingNchwMaxOp, linalg::PoolingNcwMaxOp>(
+            rewriter, loc, op, resultType, padded, init);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -173,21 +178,16 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
   LogicalResult
   matchAndRewrite(AvgPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(checkPool(op, rewriter)))
-      return failure();
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
     Value input = adaptor.getInput();
     auto inType = cast<RankedTensorType>(input.getType());
     int64_t spatial = inType.getRank() - 2;
-    auto window = computeWindow(op, inType, resultType, rewriter);
+    auto window = preparePool(op, input, resultType, rewriter);
     if (failed(window))
       return failure();
-    auto dynSizes = poolDynamicSizes(rewriter, loc, input, resultType);
-    if (failed(dynSizes))
-      return unsupported(rewriter, op, "dynamic spatial dims are not "
-                                             "supported yet");
+    ArrayRef<Value> dynSizes = window->dynSizes;
 
     // Window counts per spatial dim; their outer product is the divisor.
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
@@ -206,13 +206,10 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     Value zero = createScalarConstant(rewriter, loc, elemType, 0.0);
     Value padded =
         padTensor(rewriter, loc, input, window->low, window->high, zero);
-    Value init = createFilledTensor(rewriter, loc, resultType, *dynSizes, zero);
+    Value init = createFilledTensor(rewriter, loc, resultType, dynSizes, zero);
     Value sum =
-        inType.getRank() == 4
-            ? buildNamedPool<linalg::PoolingNchwSumOp>(rewriter, loc, op,
-                                                       resultType, padded, init)
-            : buildNamedPool<linalg::PoolingNcwSumOp>(rewriter, loc, op,
-                                                      resultType, padded, init);
+        buildNamedPool<linalg::PoolingNchwSumOp, linalg::PoolingNcwSumOp>(
+            rewriter, loc, op, resultType, padded, init);
 
     SmallVector<Value> inputs = {sum};
     SmallVector<AffineMap> maps = {
@@ -249,7 +246,7 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
                                     rewriter.getContext()));
     }
     Value result = createElementwiseGeneric(
-        rewriter, loc, resultType, *dynSizes, inputs, maps,
+        rewriter, loc, resultType, dynSizes, inputs, maps,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value count = divisor ? divisor : args[1];
           return arith::DivFOp::create(b, l, args[0], count).getResult();
