@@ -46,6 +46,27 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
   ];
 }
 
+def KilnCollapseParallelLoops
+    : Pass<"kiln-collapse-parallel-loops", "func::FuncOp"> {
+  let summary = "Collapse every multi-dimensional scf.parallel into one dimension";
+  let description = [{
+    Rewrites each `scf.parallel` with several induction variables into one
+    over the product of their trip counts (`scf::collapseParallelLoops`),
+    recovering the original indices with div/rem.
+
+    Why: upstream `async-parallel-for` has a bug on multi-dimensional loops.
+    When the block size reaches the innermost trip count it rounds the block
+    size up to a multiple of it ("aligned loops") but keeps the block count
+    computed from the unrounded size; the surplus block's start index wraps
+    around and that task recomputes the whole iteration space, concurrently
+    with the others. Loops that accumulate into their output then produce
+    doubled values under threads. With one dimension the aligned path only
+    runs for a single block, which is correct. Run it right before
+    `async-parallel-for`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
 def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
   let summary = "Place every intermediate buffer of the entry function in one arena";
   let description = [{

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Target/CPU/CPUTarget.h"
+#include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -48,6 +49,7 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(kiln::createKilnCollapseParallelLoops());
   AsyncParallelForPassOptions parallelFor;
   parallelFor.asyncDispatch = true;
   parallelFor.numWorkerThreads = -1;
@@ -61,7 +63,12 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // vector.multi_reduction has no direct LLVM lowering.
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
-  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  // Full unrolling: n-D transfers become 1-D ones in registers. Without it
+  // the lowering stages them through stack buffers (llvm.alloca) that end up
+  // inside the kernels' loops, growing the stack every iteration until it
+  // overflows (a single 3x3 conv over 64x56x56 did).
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
