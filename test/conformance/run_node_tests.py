@@ -461,8 +461,8 @@ _NORMALISE = [
     (re.compile(r"(node|output|input|value)\s+\"[^\"]*\""), r"\1 '…'"),
     (re.compile(r"'[^']*/[^']*'"), "'…'"),  # paths
     (re.compile(r"\b\d+(x\d+)+\b"), "N"),  # shapes
-    # Numbers, but not those in names (i8, UINT64) nor ONNX data type codes.
-    (re.compile(r"(?<![\w.])(?<!data type )-?\d+(\.\d+)?(e[-+]?\d+)?\b"), "N"),
+    # Numbers, but not those in names (i8, UINT64), ONNX data type codes or ranks (2-D).
+    (re.compile(r"(?<![\w.])(?<!data type )-?\d+(\.\d+)?(e[-+]?\d+)?\b(?!-D)"), "N"),
 ]
 
 
@@ -549,7 +549,8 @@ def main(argv=None):
                                        "expected_<target>.txt)")
     ap.add_argument("--update-expected", action="store_true",
                     help="rewrite the expected list from this run's passes")
-    ap.add_argument("--results", help="write per-test results here (JSON)")
+    ap.add_argument("--results", help="per-test results, JSON (default: $KILN_BUILD_DIR/"
+                                      "conformance/results-<target>.json)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per test (default 120)")
     ap.add_argument("--data", help="an existing ONNX backend-test node/ folder (default: "
                                    "materialise it from the onnx wheel into the build folder)")
@@ -586,7 +587,9 @@ def main(argv=None):
                       a.check_only)
     wall = time.time() - t0
     report(results, a.target, check_only=a.check_only)
-    print(f"wall time {wall:.1f} s for {len(names)} tests with --jobs {a.jobs}")
+    a.results = a.results or os.path.join(BUILD_DIR, "conformance", f"results-{a.target}.json")
+    print(f"wall time {wall:.1f} s for {len(names)} tests with --jobs {a.jobs}; results in "
+          f"{a.results}")
 
     if a.results:
         import onnx
