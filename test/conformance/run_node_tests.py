@@ -35,6 +35,10 @@ wrote no output), fail-mismatch (max abs/rel error), ineligible (why), timeout.
   .venv/bin/python test/conformance/run_node_tests.py --filter '^test_conv'
   .venv/bin/python test/conformance/run_node_tests.py --only-expected # the CI subset
   .venv/bin/python test/conformance/run_node_tests.py --update-expected  # rewrite the list
+  .venv/bin/python test/conformance/run_node_tests.py --skip-expected --check-only  # kiln check
+                                                         # on the unlisted tests only (cheap)
+Executables run with KILN_NUM_THREADS=1 (the tests are tiny; --jobs gives the parallelism).
+Exit status: 1 when a test in the expected list (within --filter) did not pass, else 0.
 """
 import argparse
 import collections
