@@ -2,7 +2,8 @@
 # test.sh — the whole test suite, as CI (.ci/run) and developers run it.
 #
 # setup.sh and build.sh, then the lit suite (build/test) and the Python tests (test/runtime,
-# test/e2e) — the second runs even when the first fails — and finally one line
+# test/e2e, test/conformance: the ONNX node tests in expected_cpu.txt must still pass) — the
+# second runs even when the first fails — and finally one line
 # `N passed, N failed` over both (from their JUnit XML reports). Exits non-zero if anything
 # failed, including the build (counted as one failure; the tests are not run on a stale build).
 set -euo pipefail
@@ -26,7 +27,7 @@ echo "== lit: $build/test"
 "$lit" -sv --xunit-xml-output "$results/lit.xml" "$build/test" || status=1
 
 pydirs=()
-for d in test/runtime test/e2e; do [ -d "$d" ] && pydirs+=("$d"); done
+for d in test/runtime test/e2e test/conformance; do [ -d "$d" ] && pydirs+=("$d"); done
 echo "== pytest: ${pydirs[*]}"
 .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml "$results/pytest.xml" "${pydirs[@]}" \
   || status=1
