@@ -319,7 +319,10 @@ MEDIAN = re.compile(r"^median_ms=\d+(\.\d+)?$")
 
 
 def test_bench(built, tmp_path):
+    # Random inputs need a size for each symbolic dim: one clear line without it.
     p = run(built.model, "--bench", "5")
+    assert p.returncode == 1 and "--dim n=" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    p = run(built.model, "--bench", "5", "--dim", "n=3")
     assert p.returncode == 0, p.stderr
     assert MEDIAN.match(p.stdout.splitlines()[-1]), p.stdout
     # Given inputs are used, others random; outputs may be written too.
