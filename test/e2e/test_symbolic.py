@@ -116,3 +116,32 @@ def test_bench_needs_dim(sym_models, compiled):
     check_one_line_error(run([exe, "--bench", "1"]), "--dim seq")
     proc = check_ok(run([exe, "--bench", "2", "--dim", "seq=32"]))
     assert BENCH_LINE.match(proc.stdout.splitlines()[-1].strip())
+
+
+RESHAPES = {  # input shape (symbolic "n"), Reshape target, sizes of n
+    "expand": (["n", 64], [-1, 8, 8], (1, 3)),
+    "zero_copy_infers_static": (["n", 4, 16], [0, -1], (2, 5)),
+    "static_then_dynamic": (["n", 64], [2, -1], (2, 6)),
+    "regroup": (["n", 6], [-1, 4], (2, 6)),
+    "flatten": (["n", 64], [-1], (1, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESHAPES))
+def test_reshape_with_symbolic_input(compiled, tmp_path, case):
+    """Reshape of a symbolic input: pure expands/collapses, a `0` that carries the dynamic dim
+    (so -1 is static), and regrouping that flattens then splits with the one dynamic result dim
+    computed at run time."""
+    shape, target, sizes = RESHAPES[case]
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "t"], ["r"], name="reshape"),
+         helper.make_node("Relu", ["r"], ["y"], name="relu")], case,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * len(target))],
+        [numpy_helper.from_array(np.array(target, dtype=np.int64), "t")])
+    path = _save(graph, str(tmp_path / f"{case}.onnx"))
+    exe = compiled(path)
+    for n in sizes:
+        feeds = random_inputs(path, seed=n, bind={"n": n})
+        ref = reference(path, feeds)
+        assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path / str(n))), ref), ref)
