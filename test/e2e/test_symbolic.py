@@ -1,7 +1,7 @@
 """test_symbolic.py — one executable serves every size of a symbolic dim (tracker issue 3).
 
-Models are built here with onnx.helper: a small MLP with a symbolic batch dim and two inputs
-sharing it, and a transformer-like attention block on [1, seq, 64] (MatMul, Add, Softmax,
+Models are built here with onnx.helper: a small MLP with a symbolic batch dim, two inputs
+sharing it and a static output beside the dynamic one, and a transformer-like attention block on [1, seq, 64] (MatMul, Add, Softmax,
 Reshape/Transpose with -1 and 0 targets, so the output's seq is computed by the model). Each is
 compiled once and run at three sizes against onnxruntime.
 """
@@ -12,8 +12,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kiln_e2e import (BENCH_LINE, assert_close, check_ok, check_one_line_error, random_inputs,
-                      read_outputs, reference, run, run_exe, write_inputs)
+from kiln_e2e import (BENCH_LINE, COMPILE_TIMEOUT_S, assert_close, check_ok, check_one_line_error,
+                      random_inputs, read_outputs, reference, run, run_exe, write_inputs)
 
 pytestmark = pytest.mark.compiler
 
@@ -31,17 +31,21 @@ def _save(graph, path):
 
 
 def mlp_batch(path):
-    """y = relu(x @ W + b) + skip; x: [batch, 8], skip: [batch, 16]."""
+    """y = relu(x @ W + b) + skip; x: [batch, 8], skip: [batch, 16]; second output: the
+    mean of relu(...) over the batch, [16] (a static output next to a dynamic one)."""
     rng = np.random.default_rng(11)
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"),
              helper.make_node("Add", ["h", "b"], ["hb"], name="bias"),
              helper.make_node("Relu", ["hb"], ["r"], name="relu"),
-             helper.make_node("Add", ["r", "skip"], ["y"], name="skip_add")]
+             helper.make_node("Add", ["r", "skip"], ["y"], name="skip_add"),
+             helper.make_node("ReduceMean", ["r"], ["mean"], axes=[0], keepdims=0,
+                              name="batch_mean")]
     graph = helper.make_graph(
         nodes, "mlp_batch",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8]),
          helper.make_tensor_value_info("skip", TensorProto.FLOAT, ["batch", 16])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16]),
+         helper.make_tensor_value_info("mean", TensorProto.FLOAT, [16])],
         [_init("W", rng, [8, 16]), _init("b", rng, [16])])
     return _save(graph, path)
 
@@ -145,3 +149,18 @@ def test_reshape_with_symbolic_input(compiled, tmp_path, case):
         feeds = random_inputs(path, seed=n, bind={"n": n})
         ref = reference(path, feeds)
         assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path / str(n))), ref), ref)
+
+
+def test_kiln_run_and_threads(kiln, sym_models, compiled, tmp_path):
+    """`kiln run` on a symbolic model, and thread counts agree at a size that tiles unevenly."""
+    model = sym_models["attention_seq"]
+    feeds = random_inputs(model, seed=3, bind={"seq": 37})
+    ref = reference(model, feeds)
+    args = write_inputs(feeds, str(tmp_path / "in"))
+    check_ok(run([kiln, "run", model, *args, "--output-dir", tmp_path / "out"],
+                 timeout=COMPILE_TIMEOUT_S))
+    assert_close(read_outputs(str(tmp_path / "out"), ref), ref)
+    exe = compiled(model)
+    for threads in ("1", "3"):
+        outdir = run_exe(exe, feeds, str(tmp_path / threads), env={"KILN_NUM_THREADS": threads})
+        assert_close(read_outputs(outdir, ref), ref)
