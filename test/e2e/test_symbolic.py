@@ -164,3 +164,15 @@ def test_kiln_run_and_threads(kiln, sym_models, compiled, tmp_path):
     for threads in ("1", "3"):
         outdir = run_exe(exe, feeds, str(tmp_path / threads), env={"KILN_NUM_THREADS": threads})
         assert_close(read_outputs(outdir, ref), ref)
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2_style", "ops_mix"])
+def test_generated_models_with_symbolic_batch(compiled, tmp_path, name):
+    """The generated CNNs (depthwise conv, pooling, clip, ...) with batch left symbolic."""
+    import make_models  # on sys.path through kiln_e2e
+    path = make_models.generate(str(tmp_path / "model"), [name], batch="N")[name]
+    exe = compiled(path)
+    for batch in (1, 3):
+        feeds = random_inputs(path, seed=batch, bind={"N": batch})
+        ref = reference(path, feeds)
+        assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path / str(batch))), ref), ref)
