@@ -176,3 +176,21 @@ def test_generated_models_with_symbolic_batch(compiled, tmp_path, name):
         feeds = random_inputs(path, seed=batch, bind={"N": batch})
         ref = reference(path, feeds)
         assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path / str(batch))), ref), ref)
+
+
+def test_static_output_from_symbolic_input(compiled, tmp_path):
+    """Dynamic intermediates, static output: outputs stay runtime-allocated out-params."""
+    rng = np.random.default_rng(13)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"),
+         helper.make_node("Relu", ["h"], ["r"], name="relu"),
+         helper.make_node("ReduceMean", ["r"], ["m"], axes=[0], keepdims=0, name="mean")],
+        "static_out", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 8])],
+        [helper.make_tensor_value_info("m", TensorProto.FLOAT, [16])], [_init("W", rng, [8, 16])])
+    path = _save(graph, str(tmp_path / "static_out.onnx"))
+    exe = compiled(path)
+    assert _describe(exe)["outputs"][0]["shape"] == [16]
+    for n in (1, 7, 100):
+        feeds = random_inputs(path, seed=n, bind={"n": n})
+        ref = reference(path, feeds)
+        assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path / str(n))), ref), ref)
