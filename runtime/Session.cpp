@@ -264,6 +264,10 @@ static void copyStrided(char *dst, const char *src, const int64_t *sizes,
 
 void Session::run() {
   kiln_entry(descriptorPtrs.data());
+  takeReturnedOutputs();
+}
+
+void Session::takeReturnedOutputs() {
   if (!manifest.returnedOutputs)
     return;
   // Each output slot now holds a descriptor of a heap buffer the model
