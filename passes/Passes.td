@@ -67,6 +67,19 @@ def KilnCollapseParallelLoops
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def KilnResultsToOutParams : Pass<"kiln-results-to-out-params", "ModuleOp"> {
+  let summary = "Turn statically shaped function results into out-params";
+  let description = [{
+    buffer-results-to-out-params (hoisting static allocs, public functions
+    included) applied only to functions whose memref results all have a
+    static shape. A function returning a dynamically shaped memref keeps all
+    its results: the callee allocates them (heap) and the caller owns them;
+    for the entry function this is the "returned outputs" form of
+    runtime/ABI.md.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
   let summary = "Place every intermediate buffer of the entry function in one arena";
   let description = [{
@@ -86,8 +99,17 @@ def KilnPlanMemory : Pass<"kiln-plan-memory", "ModuleOp"> {
     overlap share bytes; greedy by size, best fit, 64-byte aligned), and its
     `memref.dealloc` is removed. The arena size is recorded on the function
     as `kiln.arena_bytes`; the weights and arena arguments are added in front
-    of the inputs if missing (runtime/ABI.md). A dynamic-shape alloc in the
-    entry function is an error.
+    of the inputs if missing (runtime/ABI.md).
+
+    Dynamically shaped buffers cannot have a fixed place: they stay
+    `memref.alloc` (malloc at run time, sized from the input dims) and get a
+    `memref.dealloc` after their last use, in the entry function and at the
+    top level of kernels alike. A dynamically shaped kernel result is owned by
+    the caller (it is freed after its last use there). When the entry function
+    returns values (it has a dynamically shaped output, see
+    kiln-results-to-out-params), each returned value is made a fresh heap
+    buffer (copied if it is anything else, e.g. an input or an arena buffer)
+    whose ownership passes to the runtime.
   }];
   let options = [
     Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"0",

@@ -110,6 +110,10 @@ bool parseManifest(const char *text, Manifest &m, std::string &error) {
           !parseHash(f[2], m.weightsHash))
         return bad("expected 'weights_bytes <N> <16 hex digits>'");
       sawWeights = true;
+    } else if (f[0] == "returned_outputs") {
+      if (f.size() != 2 || (f[1] != "0" && f[1] != "1"))
+        return bad("expected 'returned_outputs <0|1>'");
+      m.returnedOutputs = f[1] == "1";
     } else if (f[0] == "input" || f[0] == "output") {
       TensorSpec spec;
       if (f.size() != 4 || f[1].empty())

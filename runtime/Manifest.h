@@ -37,6 +37,9 @@ struct Manifest {
   uint64_t arenaBytes = 0;
   uint64_t weightsBytes = 0;
   uint64_t weightsHash = 0;
+  /// The model returns its output buffers (runtime/ABI.md) instead of
+  /// writing into the runtime's.
+  bool returnedOutputs = false;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
 };

@@ -2,9 +2,10 @@
 //
 // Inputs are checked against the manifest (dtype first, then shape with its
 // symbolic dims) before the model ever sees them; outputs are sized from the
-// bound symbols. Descriptors follow runtime/ABI.md: weights, arena, inputs,
-// outputs, each `{allocated, aligned, offset, sizes[r], strides[r]}` with
-// row-major strides.
+// bound symbols, or, when the model returns its outputs (some output shape
+// is computed by the model), taken from the descriptors it returns.
+// Descriptors follow runtime/ABI.md: weights, arena, inputs, outputs, each
+// `{allocated, aligned, offset, sizes[r], strides[r]}` with row-major strides.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,9 @@
 #include "Npy.h"
 #include "TensorProto.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 extern "C" void kiln_entry(void **descs);
@@ -116,7 +120,13 @@ bool Session::randomInput(size_t index, std::string &error) {
       continue;
     }
     auto it = bindings.sizes.find(d.symbol);
-    t.shape.push_back(it == bindings.sizes.end() ? 1 : it->second);
+    if (it == bindings.sizes.end()) {
+      error = "input '" + spec.name + "': symbolic dim '" + d.symbol + "' (shape " +
+              formatSpecShape(spec.shape) + ") has no size: give --dim " + d.symbol +
+              "=SIZE or --input " + spec.name + "=FILE";
+      return false;
+    }
+    t.shape.push_back(it->second);
   }
   uint64_t n, bytes;
   if (!elementCount(t.shape, n) || !byteCount(t.shape, t.dtype, bytes) ||
@@ -191,8 +201,12 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
     const TensorSpec &spec = manifest.outputs[i];
     Tensor &t = outputs[i];
     t.dtype = spec.dtype;
-    if (!resolveShape(spec, "output", bindings, t.shape, error))
+    if (manifest.returnedOutputs) {
+      // The model returns its own buffers; this one only fills the slot.
+      t.shape.assign(spec.shape.size(), 0);
+    } else if (!resolveShape(spec, "output", bindings, t.shape, error)) {
       return false;
+    }
     uint64_t bytes;
     if (!byteCount(t.shape, t.dtype, bytes) ||
         !t.buffer.allocate(static_cast<size_t>(bytes))) {
@@ -233,7 +247,59 @@ void Session::poisonOutputs() {
     std::memset(t.buffer.data(), 0xff, t.buffer.size());
 }
 
-void Session::run() { kiln_entry(descriptorPtrs.data()); }
+/// Copies the rank-`rank` strided buffer at `src` into the contiguous `dst`.
+static void copyStrided(char *dst, const char *src, const int64_t *sizes,
+                        const int64_t *strides, size_t rank, size_t elem) {
+  if (rank == 0) {
+    std::memcpy(dst, src, elem);
+    return;
+  }
+  int64_t inner = 1;
+  for (size_t i = 1; i < rank; ++i)
+    inner *= sizes[i];
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    copyStrided(dst + i * inner * elem, src + i * strides[0] * elem, sizes + 1,
+                strides + 1, rank - 1, elem);
+}
+
+void Session::run() {
+  kiln_entry(descriptorPtrs.data());
+  takeReturnedOutputs();
+}
+
+void Session::takeReturnedOutputs() {
+  if (!manifest.returnedOutputs)
+    return;
+  // Each output slot now holds a descriptor of a heap buffer the model
+  // allocated for this run (runtime/ABI.md): take the data, free the buffer
+  // and put the runtime's descriptor back for the next run.
+  size_t first = descriptors.size() - outputs.size();
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::vector<int64_t> &d = descriptors[first + i];
+    Tensor &t = outputs[i];
+    size_t rank = t.shape.size();
+    void *allocated = reinterpret_cast<void *>(static_cast<intptr_t>(d[0]));
+    if (allocated == t.buffer.data())
+      continue;
+    std::vector<int64_t> shape(d.begin() + 3, d.begin() + 3 + rank);
+    uint64_t bytes = 0;
+    if (shape != t.shape) {
+      if (!byteCount(shape, t.dtype, bytes) || !t.buffer.allocate(bytes)) {
+        std::fprintf(stderr, "error: output '%s': cannot allocate shape %s\n",
+                     manifest.outputs[i].name.c_str(), formatShape(shape).c_str());
+        std::exit(1);
+      }
+      t.shape = shape;
+    }
+    const char *aligned = reinterpret_cast<const char *>(static_cast<intptr_t>(d[1]));
+    size_t elem = dtypeSize(t.dtype);
+    copyStrided(static_cast<char *>(t.buffer.data()), aligned + d[2] * elem,
+                d.data() + 3, d.data() + 3 + rank, rank, elem);
+    std::free(allocated);
+    std::vector<int64_t> own = makeDescriptor(t.buffer.data(), t.shape);
+    std::copy(own.begin(), own.end(), d.begin()); // descriptorPtrs keep pointing here
+  }
+}
 
 } // namespace runtime
 } // namespace kiln

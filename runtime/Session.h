@@ -36,7 +36,8 @@ public:
 
   bool hasInput(size_t index) const { return loaded[index]; }
 
-  /// Sizes outputs, maps weights, allocates the arena and descriptors.
+  /// Sizes outputs (placeholders when the model returns its outputs), maps
+  /// weights, allocates the arena and descriptors.
   /// Call once every input is present.
   bool prepare(bool verifyWeights, std::string &error);
 
@@ -48,6 +49,10 @@ public:
 
 private:
   bool acceptInput(size_t index, Tensor &tensor, std::string &error);
+  /// `returned_outputs 1` (runtime/ABI.md): copies each buffer the model
+  /// returned in an output slot into the output tensor (taking its shape),
+  /// frees it and restores the slot.
+  void takeReturnedOutputs();
 
   const Manifest &manifest;
   DimBindings bindings;

@@ -124,6 +124,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
                         : IntegerAttr())
     arenaBytes = attr.getInt();
+  bool returnedOutputs = entry && entry.getNumResults() > 0;
   if (last > Phase::Bufferized &&
       failed(runPipeline(mod, beforeLLVM, last, options.pipeline, options.verbose)))
     return 1;
@@ -148,7 +149,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
       return 1;
   }
   std::string manifest =
-      formatManifest(*signature, arenaBytes, weightsBytes, weightsHash);
+      formatManifest(*signature, arenaBytes, weightsBytes, weightsHash, returnedOutputs);
 
   auto t0 = std::chrono::steady_clock::now();
   llvm::SmallVector<char> object;

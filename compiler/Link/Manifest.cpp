@@ -119,7 +119,8 @@ static void formatShape(llvm::raw_ostream &os, const TensorSignature &t) {
 std::string mlir::kiln::formatManifest(const ModelSignature &signature,
                                        uint64_t arenaBytes,
                                        uint64_t weightsBytes,
-                                       uint64_t weightsHash) {
+                                       uint64_t weightsHash,
+                                       bool returnedOutputs) {
   std::string text;
   llvm::raw_string_ostream os(text);
   char hash[17];
@@ -127,6 +128,8 @@ std::string mlir::kiln::formatManifest(const ModelSignature &signature,
   os << "kiln-manifest 1\n";
   os << "arena_bytes " << arenaBytes << "\n";
   os << "weights_bytes " << weightsBytes << " " << hash << "\n";
+  if (returnedOutputs)
+    os << "returned_outputs 1\n";
   for (const TensorSignature &t : signature.inputs) {
     os << "input " << t.name << " " << t.dtype << " ";
     formatShape(os, t);

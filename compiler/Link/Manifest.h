@@ -30,9 +30,11 @@ struct ModelSignature {
 /// Reads the signature of the `kiln.entry` function of an imported module.
 FailureOr<ModelSignature> getModelSignature(ModuleOp module);
 
-/// The manifest text (runtime/ABI.md).
+/// The manifest text (runtime/ABI.md); `returnedOutputs`: the entry function
+/// returns its output buffers (some output has a dynamic shape).
 std::string formatManifest(const ModelSignature &signature, uint64_t arenaBytes,
-                           uint64_t weightsBytes, uint64_t weightsHash);
+                           uint64_t weightsBytes, uint64_t weightsHash,
+                           bool returnedOutputs = false);
 
 /// The `kiln.entry` function of `module`, or null.
 func::FuncOp getEntryFunction(ModuleOp module);

@@ -25,10 +25,9 @@ void kiln::buildKilnBufferizePipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true; // @main's results become its outputs
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // buffer-results-to-out-params, except for functions returning a
+  // dynamically shaped buffer (they keep returning it; runtime/ABI.md).
+  pm.addPass(createKilnResultsToOutParams());
 
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -78,13 +78,15 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
         return success();
       }
     }
-    if (!inType.hasStaticShape() || !outType.hasStaticShape())
+    if (llvm::count_if(outType.getShape(), ShapedType::isDynamic) > 1)
       return unsupported(rewriter, 
-          op, "reshape with dynamic dims that is not a pure collapse or "
-              "expand of adjacent dims");
-    // General static reshape: flatten, then split.
-    auto flatType = RankedTensorType::get({inType.getNumElements()},
-                                          inType.getElementType());
+          op, "reshape to more than one dynamic dim that is not a pure "
+              "collapse or expand of adjacent dims");
+    // General reshape: flatten, then split; a dynamic result dim is the
+    // element count over the static ones.
+    auto flatType = RankedTensorType::get(
+        {inType.hasStaticShape() ? inType.getNumElements() : ShapedType::kDynamic},
+        inType.getElementType());
     auto allDims = [](int64_t rank) {
       ReassociationIndices g;
       for (int64_t d = 0; d < rank; ++d)
@@ -96,9 +98,29 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
       flat = tensor::CollapseShapeOp::create(rewriter, loc, flatType, input,
                                              allDims(inType.getRank()));
     Value result = flat;
-    if (outType.getRank() != 1)
+    if (outType.hasStaticShape() && !flatType.hasStaticShape()) {
+      flatType = RankedTensorType::get({outType.getNumElements()}, flatType.getElementType());
+      result = flat = tensor::CastOp::create(rewriter, loc, flatType, flat);
+    }
+    if (outType.getRank() != 1 && outType.hasStaticShape()) {
       result = tensor::ExpandShapeOp::create(rewriter, loc, outType, flat,
                                              allDims(outType.getRank()));
+    } else if (outType.getRank() != 1) {
+      Value count = getDimValue(rewriter, loc, flat, 0);
+      int64_t known = 1;
+      for (int64_t size : outType.getShape())
+        known *= ShapedType::isDynamic(size) ? 1 : size;
+      Value rest = arith::DivUIOp::create(
+          rewriter, loc, count, arith::ConstantIndexOp::create(rewriter, loc, known));
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t size : outType.getShape())
+        sizes.push_back(ShapedType::isDynamic(size) ? OpFoldResult(rest)
+                                                    : rewriter.getIndexAttr(size));
+      result = tensor::ExpandShapeOp::create(rewriter, loc, outType, flat,
+                                             allDims(outType.getRank()), sizes);
+    } else if (result.getType() != outType) {
+      result = tensor::CastOp::create(rewriter, loc, outType, result);
+    }
     rewriter.replaceOp(op, result);
     return success();
   }

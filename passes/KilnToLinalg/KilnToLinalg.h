@@ -95,6 +95,26 @@ Value createReduction(OpBuilder &b, Location loc, Value input,
 Value createMean(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> axes, RankedTensorType resultType);
 
+// Dynamic-shape helpers. Result types come from shape inference; a `?` in
+// them must be sized from the operands at run time (tensor.dim), never
+// assumed. Use these instead of `tensor.empty` with no sizes.
+
+/// `tensor.empty` shaped like the ranked tensor `like` (its dynamic dims
+/// sized with tensor.dim of `like`), element type `elementType` (default:
+/// `like`'s).
+Value createEmptyLike(OpBuilder &b, Location loc, Value like, Type elementType = {});
+
+/// `tensor.empty` of `type` whose dim i, when dynamic, has the size of dim
+/// `sourceDims[i]` of `source` (one entry per dim of `type`; the entries of
+/// static dims are ignored, -1 is fine there). For results that keep or
+/// permute an operand's dims: transpose, matmul batch/M, pooling N/C, ...
+Value createEmptyFromDims(OpBuilder &b, Location loc, RankedTensorType type, Value source,
+                          ArrayRef<int64_t> sourceDims);
+
+/// The sizes of every dim of `tensor`: attributes for static dims,
+/// tensor.dim values for dynamic ones (for tensor.empty/extract_slice/pad).
+SmallVector<OpFoldResult> getMixedDims(OpBuilder &b, Location loc, Value tensor);
+
 } // namespace mlir::kiln
 
 #endif // KILN_PASSES_KILNTOLINALG_KILNTOLINALG_H

@@ -210,3 +210,33 @@ Value kiln::createMean(OpBuilder &b, Location loc, Value input,
     llvm::append_range(groups.back(), current);
   return tensor::ExpandShapeOp::create(b, loc, resultType, mean, groups);
 }
+
+Value kiln::createEmptyLike(OpBuilder &b, Location loc, Value like, Type elementType) {
+  auto type = cast<RankedTensorType>(like.getType());
+  if (elementType)
+    type = type.clone(elementType);
+  return tensor::EmptyOp::create(b, loc, type, getDynamicSizes(b, loc, like));
+}
+
+Value kiln::createEmptyFromDims(OpBuilder &b, Location loc, RankedTensorType type, Value source,
+                                ArrayRef<int64_t> sourceDims) {
+  assert(sourceDims.size() == static_cast<size_t>(type.getRank()) &&
+         "one source dim per result dim");
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(getDimValue(b, loc, source, sourceDims[d]));
+  return tensor::EmptyOp::create(b, loc, type, sizes);
+}
+
+SmallVector<OpFoldResult> kiln::getMixedDims(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (type.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, tensor, d).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+  }
+  return sizes;
+}

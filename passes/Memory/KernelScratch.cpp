@@ -128,13 +128,31 @@ static void wrapInAllocaScope(Block *block) {
     terminator->replaceUsesOfWith(inside, outside);
 }
 
-/// Frees `alloc` right after the op in its block that last touches it (or
-/// an alias of it), unless something already frees it.
-static void deallocAfterLastUse(memref::AllocOp alloc) {
-  Block *block = alloc->getBlock();
-  Operation *last = alloc;
-  SmallVector<Value> worklist{alloc.getResult()};
-  llvm::SmallPtrSet<Value, 8> seen{alloc.getResult()};
+bool kiln::isOwnedBuffer(Value buffer) {
+  if (buffer.getDefiningOp<memref::AllocOp>())
+    return true;
+  auto call = buffer.getDefiningOp<func::CallOp>();
+  if (!call)
+    return false;
+  auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+  if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
+    return false;
+  auto ret = cast<func::ReturnOp>(callee.getBody().front().getTerminator());
+  unsigned index = cast<OpResult>(buffer).getResultNumber();
+  Value returned = ret.getOperand(index);
+  // Returned twice, it would be freed twice.
+  if (llvm::count(ret.getOperands(), returned) != 1)
+    return false;
+  if (auto alloc = returned.getDefiningOp<memref::AllocOp>())
+    return alloc->getBlock() == &callee.getBody().front();
+  return false;
+}
+
+void kiln::deallocAfterLastUse(Value buffer) {
+  Block *block = buffer.getParentBlock();
+  Operation *last = buffer.getDefiningOp();
+  SmallVector<Value> worklist{buffer};
+  llvm::SmallPtrSet<Value, 8> seen{buffer};
   while (!worklist.empty()) {
     Value value = worklist.pop_back_val();
     for (Operation *user : value.getUsers()) {
@@ -143,13 +161,19 @@ static void deallocAfterLastUse(memref::AllocOp alloc) {
       Operation *ancestor = block->findAncestorOpInBlock(*user);
       if (ancestor && last->isBeforeInBlock(ancestor))
         last = ancestor;
-      for (Value result : user->getResults())
+      for (Value result : user->getResults()) {
+        // A buffer a callee allocates and returns is not an alias.
+        if (isa<func::CallOp>(user) && isOwnedBuffer(result))
+          continue;
         if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
           worklist.push_back(result);
+      }
     }
   }
   OpBuilder builder(block, std::next(Block::iterator(last)));
-  memref::DeallocOp::create(builder, alloc.getLoc(), alloc.getResult());
+  if (last->hasTrait<OpTrait::IsTerminator>())
+    builder.setInsertionPoint(last);
+  memref::DeallocOp::create(builder, buffer.getLoc(), buffer);
 }
 
 void kiln::placeNestedAllocs(func::FuncOp func, int64_t maxStackBytes) {
@@ -166,7 +190,7 @@ void kiln::placeNestedAllocs(func::FuncOp func, int64_t maxStackBytes) {
                         ? type.getNumElements() * layout.getTypeSize(type.getElementType())
                         : INT64_MAX;
     if (bytes > maxStackBytes) {
-      deallocAfterLastUse(alloc);
+      deallocAfterLastUse(alloc.getResult());
       continue;
     }
     OpBuilder builder(alloc);

@@ -37,6 +37,17 @@ LogicalResult hoistKernelScratch(ModuleOp module, func::FuncOp entry);
 /// canonicalizes between this and the LLVM lowering.
 void placeNestedAllocs(func::FuncOp func, int64_t maxStackBytes);
 
+/// Whether `buffer` is a fresh heap buffer its user owns: a `memref.alloc`,
+/// or the result of a call whose callee returns (once) a `memref.alloc` of
+/// its entry block at that position.
+bool isOwnedBuffer(Value buffer);
+
+/// Frees `buffer` (defined in a block) right after the op of that block that
+/// last touches it or an alias of it (before the terminator if that is the
+/// last), unless something already frees it. Buffers returned by calls are
+/// aliases of the call's operands unless the caller owns them.
+void deallocAfterLastUse(Value buffer);
+
 } // namespace mlir::kiln
 
 #endif // KILN_PASSES_MEMORY_KERNELSCRATCH_H

@@ -7,6 +7,9 @@
 // greedy by decreasing size, each buffer going into the smallest gap that
 // fits among the already placed buffers it overlaps in time (best fit).
 //
+// Dynamically shaped buffers stay on the heap (malloc/free around their
+// lifetime); values the entry function returns go to the runtime.
+//
 // Before planning, kernel temporaries are hoisted into the entry function
 // (KernelScratch.h) so they are planned too, and outputs computed into a
 // temporary then copied out are computed in place.
@@ -96,6 +99,75 @@ static void forwardOutputs(func::FuncOp entry) {
   }
 }
 
+/// Makes each value the entry function returns a heap buffer of its own,
+/// which the runtime frees (runtime/ABI.md, returned outputs): values that
+/// are not one already (inputs, views, a buffer returned twice) are copied
+/// into a fresh `memref.alloc`. Returns the returned buffers.
+static llvm::SmallPtrSet<Value, 4> ownReturnedBuffers(func::FuncOp entry) {
+  Block &block = entry.getBody().front();
+  auto ret = cast<func::ReturnOp>(block.getTerminator());
+  llvm::SmallPtrSet<Value, 4> returned;
+  for (OpOperand &operand : ret->getOpOperands()) {
+    Value value = operand.get();
+    auto type = dyn_cast<MemRefType>(value.getType());
+    if (!type)
+      continue;
+    if (value.getParentBlock() == &block && isOwnedBuffer(value) &&
+        returned.insert(value).second)
+      continue;
+    OpBuilder builder(ret);
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        sizes.push_back(memref::DimOp::create(builder, ret.getLoc(), value, i));
+    auto fresh = memref::AllocOp::create(
+        builder, ret.getLoc(), MemRefType::get(type.getShape(), type.getElementType()), sizes,
+        builder.getI64IntegerAttr(kBufferAlignment));
+    memref::CopyOp::create(builder, ret.getLoc(), value, fresh);
+    Value result = fresh.getResult();
+    if (result.getType() != type)
+      result = memref::CastOp::create(builder, ret.getLoc(), type, result);
+    operand.set(result);
+    returned.insert(fresh.getResult());
+  }
+  return returned;
+}
+
+/// Dynamically shaped buffers of `func`'s entry block that nothing returns
+/// (allocs, and call results the caller owns) are freed after their last use.
+static void freeDynamicBuffers(func::FuncOp func) {
+  Block &block = func.getBody().front();
+  Operation *terminator = block.getTerminator();
+  auto isReturned = [&](Value buffer) {
+    SmallVector<Value> worklist{buffer};
+    llvm::SmallPtrSet<Value, 8> seen{buffer};
+    while (!worklist.empty()) {
+      Value value = worklist.pop_back_val();
+      for (Operation *user : value.getUsers()) {
+        if (user == terminator)
+          return true;
+        for (Value result : user->getResults())
+          if (isa<BaseMemRefType>(result.getType()) &&
+              !(isa<func::CallOp>(user) && isOwnedBuffer(result)) && seen.insert(result).second)
+            worklist.push_back(result);
+      }
+    }
+    return false;
+  };
+  SmallVector<Value> buffers;
+  for (Operation &op : block) {
+    if (!isa<memref::AllocOp, func::CallOp>(op))
+      continue;
+    for (Value result : op.getResults()) {
+      auto type = dyn_cast<MemRefType>(result.getType());
+      if (type && !type.hasStaticShape() && isOwnedBuffer(result) && !isReturned(result))
+        buffers.push_back(result);
+    }
+  }
+  for (Value buffer : buffers)
+    deallocAfterLastUse(buffer);
+}
+
 namespace {
 /// One buffer to place: its size and lifetime, then its chosen offset.
 struct Buffer {
@@ -148,6 +220,7 @@ void PlanMemoryPass::runOnOperation() {
       placeNestedAllocs(func, maxStackBytes);
   BlockArgument arena = ensureEntryAbiArgs(entry).second;
   forwardOutputs(entry);
+  llvm::SmallPtrSet<Value, 4> returned = ownReturnedBuffers(entry);
 
   Block &block = entry.getBody().front();
   DenseMap<Operation *, int64_t> position;
@@ -159,9 +232,13 @@ void PlanMemoryPass::runOnOperation() {
   SmallVector<Buffer> buffers;
   WalkResult walk = entry.walk([&](memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
-    if (!type.hasStaticShape() || !type.getLayout().isIdentity() || type.getMemorySpace()) {
+    // Heap buffers: sized at run time (freed after their last use), or
+    // returned to the runtime.
+    if (!type.hasStaticShape() || returned.contains(alloc.getResult()))
+      return WalkResult::advance();
+    if (!type.getLayout().isIdentity() || type.getMemorySpace()) {
       alloc.emitError("kiln-plan-memory: cannot place an allocation of ")
-          << type << " in the arena (dynamic shape, layout or memory space)";
+          << type << " in the arena (layout or memory space)";
       return WalkResult::interrupt();
     }
     if (alloc->getBlock() != &block) {
@@ -208,5 +285,9 @@ void PlanMemoryPass::runOnOperation() {
     alloc.replaceAllUsesWith(view.getResult());
     alloc.erase();
   }
+  // After placement, which drops the deallocs of the arena buffers' aliases.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal() && func.getBody().hasOneBlock())
+      freeDynamicBuffers(func);
   entry->setAttr(kArenaBytesAttrName, Builder(module.getContext()).getI64IntegerAttr(arenaBytes));
 }

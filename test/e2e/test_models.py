@@ -122,8 +122,6 @@ def test_input_shape_binds_symbolic_batch(models, compiled, tmp_path):
     assert_close(read_outputs(run_exe(exe, feeds, str(tmp_path)), ref), ref)
 
 
-@pytest.mark.xfail(strict=True, reason="symbolic shapes at run time are issue 3: "
-                   "kiln-plan-memory rejects dynamic-shape buffers in @main")
 def test_unbound_dim_stays_symbolic(models, compiled, tmp_path):
     model = models["resnet_style@batchN"]
     exe = compiled(model)

@@ -102,6 +102,8 @@ def built(tmp_path_factory) -> Built:
     write_sidecar(d / "side" / "model.weights", b.weights)
     sh(CC, "-O2", "-c", HERE / "fake_echo.c", "-o", d / "fake_echo.o")
     b.echo = link([d / "fake_echo.o"], d / "echo")
+    sh(CC, "-O2", "-c", HERE / "fake_returned.c", "-o", d / "fake_returned.o")
+    b.returned = link([d / "fake_returned.o"], d / "returned")
     return b
 
 
@@ -319,7 +321,10 @@ MEDIAN = re.compile(r"^median_ms=\d+(\.\d+)?$")
 
 
 def test_bench(built, tmp_path):
+    # Random inputs need a size for each symbolic dim: one clear line without it.
     p = run(built.model, "--bench", "5")
+    assert p.returncode == 1 and "--dim n=" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    p = run(built.model, "--bench", "5", "--dim", "n=3")
     assert p.returncode == 0, p.stderr
     assert MEDIAN.match(p.stdout.splitlines()[-1]), p.stdout
     # Given inputs are used, others random; outputs may be written too.
@@ -621,3 +626,24 @@ def test_async_runtime(async_exe, threads):
         p = run(async_exe, env={"KILN_NUM_THREADS": str(threads)}, timeout=60)
         assert p.returncode == 0, p.stderr
         assert p.stdout.strip() == f"ok {threads}"
+
+
+def test_returned_outputs(built, tmp_path):
+    """`returned_outputs 1`: output shapes come from the descriptors the model returns
+    (strided, with an offset); each run's buffers are taken and freed, over many runs."""
+    p = run(built.returned, "--describe")
+    assert p.returncode == 0, p.stderr
+    desc = json.loads(p.stdout)
+    assert desc["outputs"][0]["shape"] == [3, "n"]
+    for n in (1, 5):
+        x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+        np.save(tmp_path / "x.npy", x)
+        out = tmp_path / str(n)
+        p = run(built.returned, "--input", f"x={tmp_path / 'x.npy'}", "--output-dir", out)
+        assert p.returncode == 0, p.stderr
+        np.testing.assert_array_equal(np.load(out / "t.npy"), x.T)
+        np.testing.assert_array_equal(np.load(out / "pairs.npy"), np.arange(2 * n) * 10)
+    p = run(built.returned, "--bench", "50", "--dim", "n=7", "--output-dir", tmp_path / "b")
+    assert p.returncode == 0 and MEDIAN.match(p.stdout.splitlines()[-1]), p.stderr
+    assert np.load(tmp_path / "b" / "t.npy").shape == (3, 7)
+    assert np.load(tmp_path / "b" / "pairs.npy").shape == (14,)

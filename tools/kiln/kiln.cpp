@@ -24,7 +24,8 @@ static const char *kUsage = R"(usage:
   kiln check MODEL.onnx
   kiln run MODEL.onnx --input NAME=FILE.npy ... --output-dir DIR [--target cpu]
                [--input-shape ...]
-  kiln bench MODEL.onnx [N] [--input-shape ...]   (compile, then OUT --bench N)
+  kiln bench MODEL.onnx [N] [--input-shape ...] [--dim NAME=SIZE ...]
+                                                  (compile, then OUT --bench N)
 
 PHASE is one of: import, kernels, linalg, tiled, bufferized, llvm, executable.
 )";
@@ -90,8 +91,9 @@ int main(int argc, char **argv) {
       std::string err;
       if (failed(onnx::parseInputShape(*v, opts.importOptions, err)))
         return usageError(err);
-    } else if (command == "run" &&
-               (arg.starts_with("--input") || arg.starts_with("--output-dir"))) {
+    } else if ((command == "run" &&
+                (arg.starts_with("--input") || arg.starts_with("--output-dir"))) ||
+               (command == "bench" && arg.starts_with("--dim"))) {
       passthrough.push_back(arg.str());
       if (!arg.contains('=') && i + 1 < argc)
         passthrough.push_back(argv[++i]);
@@ -100,7 +102,7 @@ int main(int argc, char **argv) {
     } else if (opts.modelPath.empty()) {
       opts.modelPath = arg.str();
     } else if (command == "bench" && llvm::all_of(arg, llvm::isDigit)) {
-      passthrough = {"--bench", arg.str()};
+      passthrough.insert(passthrough.begin(), {"--bench", arg.str()});
     } else {
       return usageError("unexpected argument '" + arg + "'");
     }
@@ -113,8 +115,8 @@ int main(int argc, char **argv) {
   if (command == "compile")
     return compileCommand(opts);
   if (command == "run" || command == "bench") {
-    if (command == "bench" && passthrough.empty())
-      passthrough = {"--bench", "20"};
+    if (command == "bench" && !llvm::is_contained(passthrough, "--bench"))
+      passthrough.insert(passthrough.begin(), {"--bench", "20"});
     return runCommand(opts, passthrough);
   }
   return usageError("unknown command '" + command + "'");

@@ -150,13 +150,48 @@ static LogicalResult addEntryAndManifest(llvm::Module &module, ModuleOp op,
   llvm::Function *entry = llvm::Function::Create(
       entryTy, llvm::GlobalValue::ExternalLinkage, "kiln_entry", module);
   llvm::IRBuilder<> builder(llvm::BasicBlock::Create(ctx, "entry", entry));
+  // Returned outputs (runtime/ABI.md): the C interface takes a pointer to
+  // the result (one descriptor, or a struct of them) first; each returned
+  // descriptor is then copied over the output's slot in descs.
+  llvm::Function *body = module.getFunction(entryFunc);
+  llvm::Type *resultTy = body ? body->getReturnType() : nullptr;
+  bool returns = resultTy && !resultTy->isVoidTy();
   SmallVector<llvm::Value *> args;
-  for (unsigned i = 0, e = ciface->arg_size(); i < e; ++i) {
-    llvm::Value *slot =
-        builder.CreateConstInBoundsGEP1_64(ptrTy, entry->getArg(0), i);
+  llvm::Value *result = nullptr;
+  if (returns) {
+    result = builder.CreateAlloca(resultTy);
+    args.push_back(result);
+  }
+  for (unsigned i = returns ? 1 : 0, e = ciface->arg_size(); i < e; ++i) {
+    llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(
+        ptrTy, entry->getArg(0), i - (returns ? 1 : 0));
     args.push_back(builder.CreateLoad(ptrTy, slot));
   }
   builder.CreateCall(ciface, args);
+  if (returns) {
+    const llvm::DataLayout &layout = module.getDataLayout();
+    SmallVector<std::pair<uint64_t, uint64_t>> parts; // offset, bytes
+    auto *structTy = cast<llvm::StructType>(resultTy);
+    bool single = !structTy->getElementType(0)->isStructTy();
+    if (single) {
+      parts.push_back({0, layout.getTypeAllocSize(resultTy)});
+    } else {
+      const llvm::StructLayout *sl = layout.getStructLayout(structTy);
+      for (unsigned k = 0; k < structTy->getNumElements(); ++k)
+        parts.push_back({sl->getElementOffset(k),
+                         layout.getTypeAllocSize(structTy->getElementType(k))});
+    }
+    unsigned firstOutput = ciface->arg_size() - 1;
+    for (auto [k, part] : llvm::enumerate(parts)) {
+      llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(
+          ptrTy, entry->getArg(0), firstOutput + k);
+      llvm::Value *dst = builder.CreateLoad(ptrTy, slot);
+      llvm::Value *src = builder.CreateConstInBoundsGEP1_64(
+          builder.getInt8Ty(), result, part.first);
+      builder.CreateMemCpy(dst, llvm::MaybeAlign(8), src, llvm::MaybeAlign(8),
+                           part.second);
+    }
+  }
   builder.CreateRetVoid();
 
   llvm::Constant *text =

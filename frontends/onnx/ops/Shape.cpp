@@ -54,12 +54,16 @@ static LogicalResult convertReshape(NodeImporter &n) {
   ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
   SmallVector<int64_t> shape;
   int inferred = -1;
+  // Dynamic input dims copied by a 0 entry: they cancel out of -1's size.
+  SmallVector<size_t, 4> copiedDynamic;
   for (auto [i, d] : llvm::enumerate(*requested)) {
     if (d == 0 && !*allowZero) {
       if (i >= in.size())
         return n.error() << "shape entry " << i << " is 0 but the input has "
                          << "rank " << in.size();
       shape.push_back(in[i]);
+      if (in[i] == kDyn)
+        copiedDynamic.push_back(i);
     } else if (d == -1) {
       if (inferred >= 0)
         return n.error() << "shape has more than one -1";
@@ -75,6 +79,23 @@ static LogicalResult convertReshape(NodeImporter &n) {
     SmallVector<int64_t> known(shape);
     known.erase(known.begin() + inferred);
     int64_t total = product(in), rest = product(known);
+    if (total == kDyn && rest == kDyn) {
+      // [?, 4, 16] with [0, -1]: -1 is 64 when every dynamic input dim is
+      // copied (the only dynamic factors on both sides are the same dims).
+      bool cancels = llvm::all_of(llvm::enumerate(in), [&](auto dim) {
+        return dim.value() != kDyn || llvm::is_contained(copiedDynamic, dim.index());
+      });
+      if (cancels && llvm::count(known, kDyn) == (int64_t)copiedDynamic.size()) {
+        auto staticProduct = [](ArrayRef<int64_t> dims) {
+          int64_t p = 1;
+          for (int64_t d : dims)
+            p *= d == kDyn ? 1 : d;
+          return p;
+        };
+        total = staticProduct(in);
+        rest = staticProduct(known);
+      }
+    }
     if (total != kDyn && rest != kDyn) {
       if (rest == 0 || total % rest)
         return n.error() << "cannot reshape " << x->getType() << " with -1 "

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-plan-memory --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s --kiln-plan-memory --allow-unregistered-dialect --split-input-file --verify-diagnostics | FileCheck %s
 
 // Two buffers whose lifetimes do not overlap share offset 0; the one that
 // overlaps both in time gets its own bytes. Deallocs disappear.
@@ -93,9 +93,72 @@ func.func @main(%in: memref<64xf32>, %out: memref<64xf32>) attributes {kiln.entr
 
 // -----
 
-// Dynamic shapes cannot be planned yet: a clear error naming the op.
-func.func @main(%n: index) attributes {kiln.entry} {
-  // expected-error @below {{kiln-plan-memory: cannot place an allocation of 'memref<?xf32>' in the arena (dynamic shape, layout or memory space)}}
-  %b = memref.alloc(%n) : memref<?xf32>
+// A dynamically shaped buffer stays on the heap and is freed after its last
+// use; the static one next to it still goes to the arena.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: kiln.arena_bytes = 256 : i64
+// CHECK: %[[D:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x64xf32>
+// CHECK: memref.view
+// CHECK: call @k(%{{.+}}, %[[D]])
+// CHECK-NEXT: call @k(%[[D]], %{{.+}})
+// CHECK-NEXT: memref.dealloc %[[D]] : memref<?x64xf32>
+// CHECK-NEXT: return
+func.func private @k(memref<?x64xf32>, memref<?x64xf32>)
+func.func @main(%in: memref<?x64xf32>, %out: memref<?x64xf32>) attributes {kiln.entry} {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %in, %c0 : memref<?x64xf32>
+  %d = memref.alloc(%n) {alignment = 64 : i64} : memref<?x64xf32>
+  %s = memref.alloc() : memref<64xf32>
+  "test.use"(%s) : (memref<64xf32>) -> ()
+  call @k(%in, %d) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+  call @k(%d, %out) : (memref<?x64xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// A kernel returning a dynamically shaped buffer it allocates: the caller
+// owns it and frees it after its last use; the kernel's own dynamic
+// temporary is freed inside the kernel. The entry function returns a
+// dynamic output: a fresh buffer it owns is returned as is (not freed); an
+// input returned as an output is copied into a fresh buffer first.
+// CHECK-LABEL: func.func private @kernel
+// CHECK: %[[T:.+]] = memref.alloc(%{{.+}}) : memref<?xf32>
+// CHECK: %[[R:.+]] = memref.alloc(%{{.+}}) : memref<?xf32>
+// CHECK: "test.use"(%[[T]], %[[R]])
+// CHECK-NEXT: memref.dealloc %[[T]]
+// CHECK-NEXT: return %[[R]]
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: -> (memref<?xf32>, memref<?xf32>, memref<?xf32>)
+// CHECK: %[[A:.+]] = call @kernel(%[[IN:.+]]) :
+// CHECK: %[[B:.+]] = call @kernel(%[[A]]) :
+// CHECK-NEXT: memref.dealloc %[[A]]
+// CHECK: %[[C:.+]] = call @kernel(%[[B]]) :
+// CHECK: %[[FRESH:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?xf32>
+// CHECK-NEXT: memref.copy %[[IN]], %[[FRESH]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return %[[B]], %[[C]], %[[FRESH]]
+func.func private @kernel(%x: memref<?xf32>) -> memref<?xf32> {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %t = memref.alloc(%n) : memref<?xf32>
+  %r = memref.alloc(%n) : memref<?xf32>
+  "test.use"(%t, %r) : (memref<?xf32>, memref<?xf32>) -> ()
+  return %r : memref<?xf32>
+}
+func.func @main(%in: memref<?xf32>) -> (memref<?xf32>, memref<?xf32>, memref<?xf32>) attributes {kiln.entry} {
+  %a = call @kernel(%in) : (memref<?xf32>) -> memref<?xf32>
+  %b = call @kernel(%a) : (memref<?xf32>) -> memref<?xf32>
+  %c = call @kernel(%b) : (memref<?xf32>) -> memref<?xf32>
+  return %b, %c, %in : memref<?xf32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+// Static buffers with a non-identity layout still cannot be placed.
+func.func @main() attributes {kiln.entry} {
+  // expected-error @below {{kiln-plan-memory: cannot place an allocation of 'memref<16xf32, strided<[2]>>' in the arena (layout or memory space)}}
+  %b = memref.alloc() : memref<16xf32, strided<[2]>>
+  "test.use"(%b) : (memref<16xf32, strided<[2]>>) -> ()
   return
 }
