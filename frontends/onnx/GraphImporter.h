@@ -90,6 +90,7 @@ void registerLinearOps(ConverterMap &map);
 void registerPoolingOps(ConverterMap &map);
 void registerShapeOps(ConverterMap &map);
 void registerNormalizationOps(ConverterMap &map);
+void registerIndexingOps(ConverterMap &map);
 
 class GraphImporter {
 public:
@@ -221,6 +222,11 @@ LogicalResult resolveAutoPad(NodeImporter &n, StringRef autoPad,
                              ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                              ArrayRef<int64_t> dilations,
                              SmallVectorImpl<int64_t> &pads);
+
+/// Folds a just-created `op` whose operands are small constants into a
+/// kiln.constant (or the value its folder forwards) and erases it; null if
+/// it does not fold (ops/ConstantFolding.cpp).
+Value foldToConstant(OpBuilder &b, Operation *op);
 
 /// Normalises an axis in [-rank, rank) to [0, rank); fails with a message.
 FailureOr<int64_t> normalizeAxis(NodeImporter &n, int64_t axis, int64_t rank,
