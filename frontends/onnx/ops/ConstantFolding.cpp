@@ -80,6 +80,20 @@ Value mlir::kiln::onnx::foldToConstant(OpBuilder &b, Operation *op) {
       attr = dyn_cast<DenseElementsAttr>(constant.getValue());
     operands.push_back(attr);
   }
+  // An empty result needs no computation (and kernels of size 0 are not
+  // worth generating).
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (resultType && resultType.hasStaticShape() &&
+      resultType.getNumElements() == 0 && resultType.getElementType().isIntOrFloat()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(op);
+    Value empty = ConstantOp::create(
+                      b, op->getLoc(),
+                      DenseElementsAttr::get(resultType, ArrayRef<Attribute>{}))
+                      .getResult();
+    op->erase();
+    return empty;
+  }
   SmallVector<OpFoldResult> results;
   Attribute folded;
   if (succeeded(op->fold(operands, results)) && results.size() == 1) {

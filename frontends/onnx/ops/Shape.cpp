@@ -397,8 +397,7 @@ static LogicalResult convertTile(NodeImporter &n) {
 /// DepthToSpace / SpaceToDepth(x) → reshape, transpose, reshape.
 static LogicalResult convertDepthSpace(NodeImporter &n) {
   bool toSpace = n.opType() == "DepthToSpace";
-  if (failed(n.checkAttributes(toSpace ? ArrayRef<StringRef>{"blocksize", "mode"}
-                                       : ArrayRef<StringRef>{"blocksize"})))
+  if (failed(n.checkAttributes({"blocksize", "mode"})))
     return failure();
   auto x = n.input(0);
   auto blockAttr = n.intAttr("blocksize", 0);
@@ -431,7 +430,12 @@ static LogicalResult convertDepthSpace(NodeImporter &n) {
     if (H % b || W % b)
       return n.error() << "spatial dims not divisible by blocksize " << b;
     split = {N, C, H / b, b, W / b, b};
-    perm = {0, 3, 5, 1, 2, 4};
+    if (*mode == "DCR")
+      perm = {0, 3, 5, 1, 2, 4};
+    else if (*mode == "CRD")
+      perm = {0, 1, 3, 5, 2, 4};
+    else
+      return n.error() << "unknown mode '" << *mode << "'";
     result = {N, C * b * b, H / b, W / b};
   }
   auto reshaped = n.createTyped<ReshapeOp>(
@@ -540,7 +544,9 @@ static FailureOr<double> scalarInput(NodeImporter &n, unsigned i,
   if (t.isInteger(1))
     return n.error() << what << " must be numeric";
   APInt v = *attr->getValues<APInt>().begin();
-  return double(t.isUnsignedInteger() ? v.getZExtValue() : v.getSExtValue());
+  if (t.isUnsignedInteger())
+    return double(v.getZExtValue());
+  return double(v.getSExtValue());
 }
 
 /// Range(start, limit, delta) → kiln.constant (all three must be constant).
