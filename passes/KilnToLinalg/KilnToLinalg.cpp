@@ -38,6 +38,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
   populateIndexingToLinalgPatterns(patterns);
+  populateScatterToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -424,3 +424,72 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
   types.push_back(RankedTensorType::get(shape, values.getElementType()));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// scatter_elements, scatter_nd, topk
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyReduction(Operation *op, StringRef reduction) {
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return op->emitOpError("unknown reduction '") << reduction << "'";
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  RankedTensorType data = getData().getType();
+  RankedTensorType indices = getIndices().getType();
+  RankedTensorType updates = getUpdates().getType();
+  if (!isIndexType(indices.getElementType()))
+    return emitOpError("indices must be i32 or i64");
+  if (indices.getShape() != updates.getShape() ||
+      indices.getRank() != data.getRank())
+    return emitOpError("indices and updates must have one shape of the "
+                       "data's rank");
+  if (updates.getElementType() != data.getElementType())
+    return emitOpError("updates must have the data's element type");
+  if (getAxis() < 0 || getAxis() >= data.getRank())
+    return emitOpError("axis ") << getAxis() << " out of range";
+  return verifyReduction(*this, getReduction());
+}
+
+LogicalResult ScatterNDOp::verify() {
+  RankedTensorType data = getData().getType();
+  RankedTensorType indices = getIndices().getType();
+  RankedTensorType updates = getUpdates().getType();
+  if (!isIndexType(indices.getElementType()))
+    return emitOpError("indices must be i32 or i64");
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return emitOpError("needs a static last indices dim");
+  int64_t k = indices.getShape().back();
+  if (k > data.getRank())
+    return emitOpError("index tuples of ") << k << " exceed the data's rank";
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(k));
+  if (updates.getRank() != int64_t(expected.size()) ||
+      failed(verifyCompatibleShape(updates.getShape(), expected)) ||
+      updates.getElementType() != data.getElementType())
+    return emitOpError("updates must be ")
+           << RankedTensorType::get(expected, data.getElementType());
+  return verifyReduction(*this, getReduction());
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto axis = inherentAttr(adaptor, adaptor.getProperties().axis, "axis");
+  auto k = inherentAttr(adaptor, adaptor.getProperties().k, "k");
+  if (!axis || !k)
+    return emitOptionalError(loc, "topk needs 'axis' and 'k'");
+  if (axis.getInt() < 0 || axis.getInt() >= in.getRank())
+    return emitOptionalError(loc, "topk axis ", axis.getInt(), " out of range");
+  int64_t dim = in.getDimSize(axis.getInt());
+  if (k.getInt() < 0 || (dim != kDyn && k.getInt() > dim))
+    return emitOptionalError(loc, "topk k ", k.getInt(), " exceeds dim ", dim);
+  SmallVector<int64_t> shape(in.getShape());
+  shape[axis.getInt()] = k.getInt();
+  types.push_back(RankedTensorType::get(shape, in.getElementType()));
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}

@@ -163,4 +163,65 @@ def Kiln_OneHotOp : Kiln_Op<"one_hot", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$indices `,` $values attr-dict `:` type($indices) `,` type($values)";
 }
 
+def Kiln_ScatterElementsOp : Kiln_Op<"scatter_elements",
+    [AllTypesMatch<["data", "result"]>]> {
+  let summary = "Write `updates` into a copy of `data` along `axis` (ONNX ScatterElements, Scatter)";
+  let description = [{
+    For every position `p` of `indices`, the result at `p` with `p[axis]`
+    replaced by `indices[p]` (negative ones wrap) becomes `updates[p]`,
+    combined with the old value by `reduction` (none, add, mul, max, min).
+    Updates apply in row-major order.
+
+    ```mlir
+    %r = kiln.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "none"}
+         : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                       AnyRankedTensor:$updates, I64Attr:$axis,
+                       StrAttr:$reduction);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` type($data) `,` type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_ScatterNDOp : Kiln_Op<"scatter_nd", [AllTypesMatch<["data", "result"]>]> {
+  let summary = "Write slices of `updates` at index tuples (ONNX ScatterND)";
+  let description = [{
+    The last dim of `indices` (size k) addresses the first k dims of `data`;
+    `updates` has shape `indices[:-1] ++ data[k:]`. Reductions as for
+    scatter_elements.
+
+    ```mlir
+    %r = kiln.scatter_nd %d, %i, %u {reduction = "add"}
+         : tensor<4x3xf32>, tensor<2x1xi64>, tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                       AnyRankedTensor:$updates, StrAttr:$reduction);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` type($data) `,` type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_TopKOp : Kiln_Op<"topk", [InferTypeOpAdaptor]> {
+  let summary = "The k largest or smallest elements along an axis (ONNX TopK)";
+  let description = [{
+    `values` are sorted (descending for `largest`, else ascending; equal
+    values keep index order) and `indices` (i64) are their positions.
+
+    ```mlir
+    %v, %i = kiln.topk %x {axis = 1 : i64, k = 2 : i64, largest = true} : tensor<3x4xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$k,
+                       BoolAttr:$largest);
+  let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 #endif // KILN_DATA_MOVEMENT_OPS_TD

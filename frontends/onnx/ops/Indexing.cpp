@@ -1,7 +1,7 @@
 //===- Indexing.cpp - ONNX gathers, slices and padding → kiln -------------===//
 //
-// Gather, GatherElements, GatherND, Slice, Split, Pad, Trilu, CumSum and
-// OneHot. ONNX passes slice bounds, split sizes, pads and axes as inputs
+// Gather, GatherElements, GatherND, Slice, Split, Pad, Trilu, CumSum,
+// OneHot, ScatterElements, ScatterND and TopK. ONNX passes slice bounds, split sizes, pads and axes as inputs
 // (since opsets 10-18); kiln needs them at compile time, so they must be
 // constants (possibly folded from a shape subgraph). Slice bounds are clamped
 // here, per ONNX, into static offsets/sizes/strides. NonZero, Unique and
@@ -409,6 +409,92 @@ static LogicalResult convertOneHot(NodeImporter &n) {
               n.namedAttr("depth", n.b.getI64IntegerAttr(int64_t(depth)))}));
 }
 
+/// ScatterElements / Scatter(data, indices, updates){axis, reduction} →
+/// kiln.scatter_elements.
+static LogicalResult convertScatterElements(NodeImporter &n) {
+  if (failed(n.checkAttributes({"axis", "reduction"})))
+    return failure();
+  auto data = n.input(0);
+  auto indices = indexInput(n, 1);
+  auto updates = n.input(2);
+  auto axisAttr = n.intAttr("axis", 0);
+  auto reduction = n.stringAttr("reduction", "none");
+  if (failed(data) || failed(indices) || failed(updates) || failed(axisAttr) ||
+      failed(reduction))
+    return failure();
+  auto axis = normalizeAxis(
+      n, *axisAttr, cast<RankedTensorType>(data->getType()).getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  return setCreated(
+      n, n.createTyped<ScatterElementsOp>(
+             data->getType(), {*data, *indices, *updates},
+             {n.namedAttr("axis", n.b.getI64IntegerAttr(*axis)),
+              n.namedAttr("reduction", n.b.getStringAttr(*reduction))}));
+}
+
+/// ScatterND(data, indices, updates){reduction} → kiln.scatter_nd.
+static LogicalResult convertScatterND(NodeImporter &n) {
+  if (failed(n.checkAttributes({"reduction"})))
+    return failure();
+  auto data = n.input(0);
+  auto indices = indexInput(n, 1);
+  auto updates = n.input(2);
+  auto reduction = n.stringAttr("reduction", "none");
+  if (failed(data) || failed(indices) || failed(updates) || failed(reduction))
+    return failure();
+  return setCreated(
+      n, n.createTyped<ScatterNDOp>(
+             data->getType(), {*data, *indices, *updates},
+             {n.namedAttr("reduction", n.b.getStringAttr(*reduction))}));
+}
+
+/// TopK(x, K){axis, largest, sorted} → kiln.topk (values, indices).
+static LogicalResult convertTopK(NodeImporter &n) {
+  bool kAsInput = n.opset() >= 10;
+  SmallVector<StringRef> known = {"axis"};
+  if (!kAsInput)
+    known.push_back("k");
+  if (n.opset() >= 11)
+    known.append({"largest", "sorted"});
+  if (failed(n.checkAttributes(known)))
+    return failure();
+  auto x = n.input(0);
+  auto axisAttr = n.intAttr("axis", -1);
+  auto largest = n.intAttr("largest", 1);
+  if (failed(x) || failed(axisAttr) || failed(largest))
+    return failure();
+  FailureOr<SmallVector<int64_t>> ks =
+      kAsInput ? n.constantInts(1, "K")
+               : FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>());
+  if (!kAsInput) {
+    auto k = n.intAttr("k", -1);
+    if (failed(k))
+      return failure();
+    ks->push_back(*k);
+  }
+  if (failed(ks))
+    return failure();
+  if (ks->size() != 1)
+    return n.error() << "K must hold one value";
+  auto type = cast<RankedTensorType>(x->getType());
+  auto axis = normalizeAxis(n, *axisAttr, type.getRank(), "axis");
+  if (failed(axis))
+    return failure();
+  int64_t k = ks->front(), dim = type.getDimSize(*axis);
+  if (k < 0 || (dim != kDyn && k > dim))
+    return n.error() << "K = " << k << " is out of range for dim " << dim;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[*axis] = k;
+  auto op = TopKOp::create(
+      n.b, n.loc, RankedTensorType::get(shape, type.getElementType()),
+      RankedTensorType::get(shape, n.b.getI64Type()), *x, *axis, k,
+      *largest != 0);
+  n.setResult(op.getValues(), 0);
+  n.setResult(op.getIndices(), 1);
+  return success();
+}
+
 /// Ops whose output shape depends on input values.
 static LogicalResult convertValueShaped(NodeImporter &n) {
   return n.error() << "unsupported op " << n.opType()
@@ -426,6 +512,10 @@ void mlir::kiln::onnx::registerIndexingOps(ConverterMap &map) {
   map["Trilu"] = convertTrilu;
   map["CumSum"] = convertCumSum;
   map["OneHot"] = convertOneHot;
+  map["ScatterElements"] = convertScatterElements;
+  map["Scatter"] = convertScatterElements;
+  map["ScatterND"] = convertScatterND;
+  map["TopK"] = convertTopK;
   map["NonZero"] = convertValueShaped;
   map["Unique"] = convertValueShaped;
   map["Compress"] = convertValueShaped;
