@@ -64,6 +64,12 @@ static SmallVector<Value> sizesFrom(OpBuilder &b, Location loc,
   return sizes;
 }
 
+/// arith computes only on signless integers, and kiln has no bufferizable
+/// way to reinterpret unsigned tensors; ops that compute on elements reject
+/// them.
+static bool isUnsignedTensor(Type type) {
+  return cast<RankedTensorType>(type).getElementType().isUnsignedInteger();
+}
 /// Map from the result's loop dims to `count` consecutive dims at `first`.
 static AffineMap dimsMap(MLIRContext *ctx, int64_t rank, int64_t first,
                          int64_t count) {
@@ -338,9 +344,11 @@ struct TriluLowering : OpConversionPattern<TriluOp> {
   LogicalResult
   matchAndRewrite(TriluOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (isUnsignedTensor(op.getType()))
+      return unsupported(rewriter, op, "trilu of unsigned integers");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(op.getType());
+    auto type = cast<RankedTensorType>(input.getType());
     int64_t rank = type.getRank();
     bool upper = op.getUpper();
     int64_t k = op.getK();
@@ -372,10 +380,10 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(op.getType());
+    auto type = cast<RankedTensorType>(input.getType());
     Type et = type.getElementType();
-    if (et.isInteger(1))
-      return unsupported(rewriter, op, "cumsum of booleans");
+    if (et.isInteger(1) || et.isUnsignedInteger())
+      return unsupported(rewriter, op, "cumsum of booleans or unsigned integers");
     int64_t rank = type.getRank(), axis = op.getAxis();
     MLIRContext *ctx = getContext();
     SmallVector<AffineExpr> inExprs, outExprs;

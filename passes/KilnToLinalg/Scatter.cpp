@@ -23,6 +23,12 @@
 using namespace mlir;
 using namespace mlir::kiln;
 
+/// arith computes only on signless integers, and kiln has no bufferizable
+/// way to reinterpret unsigned tensors; ops that compute on elements reject
+/// them.
+static bool isUnsignedTensor(Type type) {
+  return cast<RankedTensorType>(type).getElementType().isUnsignedInteger();
+}
 /// Splits `linear` into a row-major multi-index over `dims` (index values).
 static SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
                                       ArrayRef<Value> dims) {
@@ -59,7 +65,7 @@ static Value wrap(OpBuilder &b, Location loc, Value raw, Value extent) {
 static Value combine(OpBuilder &b, Location loc, StringRef reduction,
                      Value old, Value update) {
   Type t = update.getType();
-  bool isFloat = isa<FloatType>(t), isUnsigned = t.isUnsignedInteger();
+  bool isFloat = isa<FloatType>(t);
   if (reduction == "add")
     return isFloat ? arith::AddFOp::create(b, loc, old, update).getResult()
            : t.isInteger(1) ? arith::OrIOp::create(b, loc, old, update).getResult()
@@ -68,14 +74,17 @@ static Value combine(OpBuilder &b, Location loc, StringRef reduction,
     return isFloat ? arith::MulFOp::create(b, loc, old, update).getResult()
            : t.isInteger(1) ? arith::AndIOp::create(b, loc, old, update).getResult()
                             : arith::MulIOp::create(b, loc, old, update).getResult();
+  // On booleans max is "or" and min is "and" (signed i1 compares invert).
+  if (t.isInteger(1) && (reduction == "max" || reduction == "min"))
+    return reduction == "max"
+               ? arith::OrIOp::create(b, loc, old, update).getResult()
+               : arith::AndIOp::create(b, loc, old, update).getResult();
   if (reduction == "max")
-    return isFloat      ? arith::MaximumFOp::create(b, loc, old, update).getResult()
-           : isUnsigned ? arith::MaxUIOp::create(b, loc, old, update).getResult()
-                        : arith::MaxSIOp::create(b, loc, old, update).getResult();
+    return isFloat ? arith::MaximumFOp::create(b, loc, old, update).getResult()
+                   : arith::MaxSIOp::create(b, loc, old, update).getResult();
   if (reduction == "min")
-    return isFloat      ? arith::MinimumFOp::create(b, loc, old, update).getResult()
-           : isUnsigned ? arith::MinUIOp::create(b, loc, old, update).getResult()
-                        : arith::MinSIOp::create(b, loc, old, update).getResult();
+    return isFloat ? arith::MinimumFOp::create(b, loc, old, update).getResult()
+                   : arith::MinSIOp::create(b, loc, old, update).getResult();
   return update;
 }
 
@@ -121,8 +130,12 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
   matchAndRewrite(ScatterElementsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value data = adaptor.getData(), indices = adaptor.getIndices(),
-          updates = adaptor.getUpdates();
+    if (isUnsignedTensor(op.getType()) && op.getReduction() != "none")
+      return unsupported(rewriter, op,
+                         "scatter reduction on unsigned integers");
+    Value data = adaptor.getData();
+    Value indices = adaptor.getIndices();
+    Value updates = adaptor.getUpdates();
     int64_t axis = op.getAxis();
     SmallVector<Value> dims = dimValues(rewriter, loc, indices);
     Value extent = getDimValue(rewriter, loc, data, axis);
@@ -149,8 +162,12 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
   matchAndRewrite(ScatterNDOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value data = adaptor.getData(), indices = adaptor.getIndices(),
-          updates = adaptor.getUpdates();
+    if (isUnsignedTensor(op.getType()) && op.getReduction() != "none")
+      return unsupported(rewriter, op,
+                         "scatter reduction on unsigned integers");
+    Value data = adaptor.getData();
+    Value indices = adaptor.getIndices();
+    Value updates = adaptor.getUpdates();
     int64_t k = op.getIndices().getType().getShape().back();
     SmallVector<Value> idxDims = dimValues(rewriter, loc, indices);
     idxDims.pop_back();
@@ -186,13 +203,14 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
 
 /// Whether `a` ranks before `b` (strictly larger for largest, smaller
 /// otherwise).
-static Value beats(OpBuilder &b, Location loc, Value a, Value c, bool largest) {
+static Value beats(OpBuilder &b, Location loc, Value a, Value c,
+                   bool largest) {
   if (isa<FloatType>(a.getType()))
     return arith::CmpFOp::create(b, loc,
                                  largest ? arith::CmpFPredicate::OGT
                                          : arith::CmpFPredicate::OLT,
                                  a, c);
-  bool u = a.getType().isUnsignedInteger() || a.getType().isInteger(1);
+  bool u = a.getType().isInteger(1);
   arith::CmpIPredicate pred =
       largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
               : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt);
@@ -223,6 +241,8 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
   matchAndRewrite(TopKOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (isUnsignedTensor(op.getInput().getType()))
+      return unsupported(rewriter, op, "topk of unsigned integers");
     Value x = adaptor.getInput();
     auto inType = cast<RankedTensorType>(x.getType());
     auto valType = cast<RankedTensorType>(op.getValues().getType());

@@ -175,7 +175,7 @@ def test_expand_tile(kiln, tmp_path, dtype):
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "wrap"])
-@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize("dtype", ["float32", "int32", "uint8"])
 def test_pad(kiln, tmp_path, mode, dtype):
     rng = np.random.default_rng(6)
     inputs = ["x", "pads"] + (["value"] if mode == "constant" else [])
@@ -187,7 +187,7 @@ def test_pad(kiln, tmp_path, mode, dtype):
     check_model(kiln, tmp_path, model, {"x": random_array(rng, [3, 4], dtype)})
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "uint8"])
 def test_gather_elements_nd_onehot(kiln, tmp_path, dtype):
     rng = np.random.default_rng(7)
     model = make_model(
@@ -268,3 +268,35 @@ def test_value_dependent_shapes_are_rejected(kiln, tmp_path, op):
     proc = run([kiln, "check", path])
     assert proc.returncode != 0
     assert "depends on input values" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("reduction,dtype", [
+    (r, t) for r in ["none", "add", "max"] for t in ["float32", "int64"]] + [("none", "uint8")])
+def test_scatter(kiln, tmp_path, reduction, dtype):
+    rng = np.random.default_rng(11)
+    model = make_model(
+        [helper.make_node("ScatterElements", ["x", "ie", "ue"], ["se"], axis=1,
+                          reduction=reduction),
+         helper.make_node("ScatterND", ["x", "ind", "un"], ["sn"], reduction=reduction)],
+        [("x", dtype, [4, 5]), ("ie", "int64", [4, 2]), ("ue", dtype, [4, 2]),
+         ("ind", "int64", [3, 1]), ("un", dtype, [3, 5])],
+        [("se", dtype, None), ("sn", dtype, None)])
+    # Unique targets for "none" (ONNX leaves duplicate order unspecified there).
+    ie = np.array([[0, -1], [3, 2], [1, 4], [2, 0]], np.int64)
+    ind = np.array([[2], [-1], [0]] if reduction == "none" else [[2], [2], [-4]], np.int64)
+    feeds = {"x": random_array(rng, [4, 5], dtype), "ie": ie,
+             "ue": random_array(rng, [4, 2], dtype), "ind": ind,
+             "un": random_array(rng, [3, 5], dtype)}
+    check_model(kiln, tmp_path, model, feeds)
+
+
+@pytest.mark.parametrize("largest", [0, 1])
+@pytest.mark.parametrize("dtype", ["float32", "int32", "int8"])
+def test_topk(kiln, tmp_path, largest, dtype):
+    rng = np.random.default_rng(12)
+    model = make_model(
+        [helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1, largest=largest)],
+        [("x", dtype, [3, 7])], [("v", dtype, None), ("i", "int64", None)], [i64("k", [3])])
+    x = random_array(rng, [3, 7], dtype)
+    x[0, 2] = x[0, 5]  # a tie: the lower index comes first
+    check_model(kiln, tmp_path, model, {"x": x})
