@@ -116,3 +116,44 @@ func.func @gather_nd(%x: tensor<2x3x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x4xf
   %y = kiln.gather_nd %x, %i {batch_dims = 1 : i64} : tensor<2x3x4xf32>, tensor<2x1xi32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// Scatters are a sequential loop over the updates carrying the result.
+// CHECK-LABEL: func.func @scatter_elements_add
+// CHECK-SAME: (%[[D:.+]]: tensor<3x4xf32>, %[[I:.+]]: tensor<3x2xi64>, %[[U:.+]]: tensor<3x2xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[T:.+]] = %[[D]]) -> (tensor<3x4xf32>)
+// CHECK: tensor.extract %[[I]]
+// CHECK: tensor.extract %[[U]]
+// CHECK: %[[OLD:.+]] = tensor.extract %[[T]]
+// CHECK: %[[NEW:.+]] = arith.addf %[[OLD]]
+// CHECK: tensor.insert %[[NEW]] into %[[T]]
+func.func @scatter_elements_add(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %y = kiln.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "add"} : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// Without a reduction the old value is not read.
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK: scf.for
+// CHECK-NOT: arith.addf
+// CHECK: tensor.insert
+func.func @scatter_nd(%d: tensor<4x3xi8>, %i: tensor<2x1xi64>, %u: tensor<2x3xi8>) -> tensor<4x3xi8> {
+  %y = kiln.scatter_nd %d, %i, %u {reduction = "none"} : tensor<4x3xi8>, tensor<2x1xi64>, tensor<2x3xi8>
+  return %y : tensor<4x3xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @topk
+// CHECK: %[[R:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: outs(%{{.+}} : tensor<3x4xi64>)
+// CHECK: arith.cmpf ogt
+// CHECK: %{{.+}}:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%{{.+}}, %[[R]] : tensor<3x4xf32>, tensor<3x4xi64>) outs(%{{.+}}, %{{.+}} : tensor<3x2xf32>, tensor<3x2xi64>)
+func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  %v, %i = kiln.topk %x {axis = 1 : i64, k = 2 : i64, largest = true} : tensor<3x4xf32>
+  return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
+}

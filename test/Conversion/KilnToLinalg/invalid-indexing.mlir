@@ -16,3 +16,12 @@ func.func @expand_to_unknown_dim(%x: tensor<1xf32>) -> tensor<?xf32> {
   %y = kiln.expand %x : tensor<1xf32> -> tensor<?xf32>
   return %y : tensor<?xf32>
 }
+
+// -----
+
+func.func @topk_unsigned(%x: tensor<4xui8>) -> (tensor<2xui8>, tensor<2xi64>) {
+  // expected-error @+2 {{cannot lower to linalg: topk of unsigned integers}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.topk'}}
+  %v, %i = kiln.topk %x {axis = 0 : i64, k = 2 : i64, largest = true} : tensor<4xui8>
+  return %v, %i : tensor<2xui8>, tensor<2xi64>
+}

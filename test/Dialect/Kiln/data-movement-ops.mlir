@@ -4,7 +4,7 @@
 // CHECK-LABEL: func.func @ops
 func.func @ops(%x: tensor<3x5xf32>, %i: tensor<2xi64>, %e: tensor<3x2xi32>,
                %n: tensor<3x1xi64>, %v: tensor<f32>, %b: tensor<3x1xi1>,
-               %oh: tensor<2xf32>) {
+               %oh: tensor<2xf32>, %si: tensor<3x5xi64>) {
   // CHECK: kiln.gather %{{.+}}, %{{.+}} {axis = 1 : i64} : tensor<3x5xf32>, tensor<2xi64>
   %0 = kiln.gather %x, %i {axis = 1 : i64} : tensor<3x5xf32>, tensor<2xi64>
   // CHECK: kiln.gather_elements %{{.+}}, %{{.+}} {axis = 1 : i64} : tensor<3x5xf32>, tensor<3x2xi32>
@@ -23,6 +23,13 @@ func.func @ops(%x: tensor<3x5xf32>, %i: tensor<2xi64>, %e: tensor<3x2xi32>,
   %7 = kiln.cumsum %x {axis = 0 : i64, exclusive = true, reverse = false} : tensor<3x5xf32>
   // CHECK: kiln.one_hot %{{.+}}, %{{.+}} {axis = 0 : i64, depth = 4 : i64} : tensor<2xi64>, tensor<2xf32>
   %8 = kiln.one_hot %i, %oh {axis = 0 : i64, depth = 4 : i64} : tensor<2xi64>, tensor<2xf32>
+  // CHECK: kiln.scatter_elements %{{.+}}, %{{.+}}, %{{.+}} {axis = 0 : i64, reduction = "max"} : tensor<3x5xf32>, tensor<3x5xi64>, tensor<3x5xf32>
+  %9 = kiln.scatter_elements %x, %si, %x {axis = 0 : i64, reduction = "max"} : tensor<3x5xf32>, tensor<3x5xi64>, tensor<3x5xf32>
+  // CHECK: kiln.scatter_nd %{{.+}}, %{{.+}}, %{{.+}} {reduction = "none"} : tensor<3x5xf32>, tensor<3x1xi64>, tensor<3x5xf32>
+  %10 = kiln.scatter_nd %x, %n, %x {reduction = "none"} : tensor<3x5xf32>, tensor<3x1xi64>, tensor<3x5xf32>
+  // CHECK: kiln.topk %{{.+}} {axis = 1 : i64, k = 2 : i64, largest = false} : tensor<3x5xf32>
+  %11:2 = kiln.topk %x {axis = 1 : i64, k = 2 : i64, largest = false} : tensor<3x5xf32>
+  "test.use"(%9, %10, %11#0, %11#1) : (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x2xf32>, tensor<3x2xi64>) -> ()
   "test.use"(%0, %1, %2, %3, %4, %5, %6, %7, %8) : (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x5xf32>, tensor<3x3xf32>, tensor<2x3x4xi1>, tensor<3x8xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<4x2xf32>) -> ()
   return
 }

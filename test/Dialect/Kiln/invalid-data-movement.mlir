@@ -62,3 +62,27 @@ func.func @one_hot_values(%i: tensor<3xi64>, %v: tensor<3xf32>) {
   %0 = kiln.one_hot %i, %v {axis = 1 : i64, depth = 4 : i64} : tensor<3xi64>, tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @scatter_reduction(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) {
+  // expected-error @+1 {{'kiln.scatter_elements' op unknown reduction 'sum'}}
+  %0 = kiln.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "sum"} : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%d: tensor<4x3xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{'kiln.scatter_nd' op updates must be 'tensor<2x3xf32>'}}
+  %0 = kiln.scatter_nd %d, %i, %u {reduction = "none"} : tensor<4x3xf32>, tensor<2x1xi64>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @topk_k(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{topk k 5 exceeds dim 4}}
+  %v, %i = kiln.topk %x {axis = 1 : i64, k = 5 : i64, largest = true} : tensor<3x4xf32>
+  return
+}
