@@ -476,6 +476,8 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
     return failure();
   };
 
+  if (tryEvaluateIntegerNode(n))
+    return success();
   bool standardDomain = node.domain().empty() || node.domain() == "ai.onnx";
   auto it = converters.find(node.op_type());
   if (!standardDomain || it == converters.end()) {

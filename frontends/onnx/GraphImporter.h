@@ -228,6 +228,12 @@ LogicalResult resolveAutoPad(NodeImporter &n, StringRef autoPad,
 /// it does not fold (ops/ConstantFolding.cpp).
 Value foldToConstant(OpBuilder &b, Operation *op);
 
+/// Evaluates a node of integer shape arithmetic (Add, Sub, Mul, Div, Max,
+/// Min, comparisons, And/Or/Not, Neg, Abs, Where, Cast) whose inputs are all
+/// small integer or boolean constants into a kiln.constant; false if the node
+/// is not one (ops/ConstantFolding.cpp).
+bool tryEvaluateIntegerNode(NodeImporter &n);
+
 /// Normalises an axis in [-rank, rank) to [0, rank); fails with a message.
 FailureOr<int64_t> normalizeAxis(NodeImporter &n, int64_t axis, int64_t rank,
                                  StringRef what);
