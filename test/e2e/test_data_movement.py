@@ -300,3 +300,30 @@ def test_topk(kiln, tmp_path, largest, dtype):
     x = random_array(rng, [3, 7], dtype)
     x[0, 2] = x[0, 5]  # a tie: the lower index comes first
     check_model(kiln, tmp_path, model, {"x": x})
+
+
+def test_integer_shape_arithmetic_folds(kiln, tmp_path):
+    """Add/Mul/Where/Equal/Cast on shape values evaluate at import (no kernels for them)."""
+    rng = np.random.default_rng(13)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shp"]),
+        helper.make_node("Equal", ["shp", "four"], ["is4"]),
+        helper.make_node("Where", ["is4", "minus1", "shp"], ["t0"]),
+        helper.make_node("Add", ["t0", "zero"], ["t1"]),
+        helper.make_node("Mul", ["t1", "one"], ["t2"]),
+        helper.make_node("Cast", ["t2"], ["t3"], to=TensorProto.INT64),
+        helper.make_node("Reshape", ["x", "t3"], ["y"]),
+        helper.make_node("Range", ["zero0", "three", "one0"], ["r"]),
+        helper.make_node("Unsqueeze", ["r", "ax1"], ["rc"]),
+        helper.make_node("LessOrEqual", ["r", "rc"], ["mask"]),
+    ]
+    model = make_model(
+        nodes, [("x", "float32", [3, 4])], [("y", "float32", None), ("mask", "bool", None)],
+        [i64("four", 4), i64("minus1", -1), i64("zero", 0), i64("one", 1), i64("zero0", 0),
+         i64("three", 3), i64("one0", 1), i64("ax1", [1])])
+    path = str(tmp_path / "arith.onnx")
+    onnx.save(model, path)
+    proc = check_ok(run([kiln, "compile", path, "--compile-to=import", "--emit=mlir", "-o", "-"]))
+    assert "dense<[3, -1]>" in proc.stdout, proc.stdout
+    assert "kiln.add" not in proc.stdout and "kiln.mul" not in proc.stdout, proc.stdout
+    check_model(kiln, tmp_path, model, {"x": random_array(rng, [3, 4], "float32")})
