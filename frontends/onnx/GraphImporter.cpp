@@ -226,6 +226,8 @@ FailureOr<Value> NodeImporter::finishOp(Operation *op) {
     op->erase();
     return error() << "cannot build " << opName << ": " << *message;
   }
+  if (Value folded = foldToConstant(b, op))
+    return folded;
   return op->getResult(0);
 }
 
@@ -297,6 +299,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerPoolingOps(converters);
   registerShapeOps(converters);
   registerNormalizationOps(converters);
+  registerIndexingOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {
@@ -473,6 +476,8 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
     return failure();
   };
 
+  if (tryEvaluateIntegerNode(n))
+    return success();
   bool standardDomain = node.domain().empty() || node.domain() == "ai.onnx";
   auto it = converters.find(node.op_type());
   if (!standardDomain || it == converters.end()) {

@@ -90,6 +90,7 @@ void registerLinearOps(ConverterMap &map);
 void registerPoolingOps(ConverterMap &map);
 void registerShapeOps(ConverterMap &map);
 void registerNormalizationOps(ConverterMap &map);
+void registerIndexingOps(ConverterMap &map);
 
 class GraphImporter {
 public:
@@ -221,6 +222,17 @@ LogicalResult resolveAutoPad(NodeImporter &n, StringRef autoPad,
                              ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                              ArrayRef<int64_t> dilations,
                              SmallVectorImpl<int64_t> &pads);
+
+/// Folds a just-created `op` whose operands are small constants into a
+/// kiln.constant (or the value its folder forwards) and erases it; null if
+/// it does not fold (ops/ConstantFolding.cpp).
+Value foldToConstant(OpBuilder &b, Operation *op);
+
+/// Evaluates a node of integer shape arithmetic (Add, Sub, Mul, Div, Max,
+/// Min, comparisons, And/Or/Not, Neg, Abs, Where, Cast) whose inputs are all
+/// small integer or boolean constants into a kiln.constant; false if the node
+/// is not one (ops/ConstantFolding.cpp).
+bool tryEvaluateIntegerNode(NodeImporter &n);
 
 /// Normalises an axis in [-rank, rank) to [0, rank); fails with a message.
 FailureOr<int64_t> normalizeAxis(NodeImporter &n, int64_t axis, int64_t rank,

@@ -37,6 +37,8 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateReductionToLinalgPatterns(patterns);
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  populateIndexingToLinalgPatterns(patterns);
+  populateScatterToLinalgPatterns(patterns);
 }
 
 namespace {

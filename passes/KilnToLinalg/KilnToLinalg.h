@@ -27,6 +27,8 @@ void populatePoolingToLinalgPatterns(RewritePatternSet &patterns);
 void populateReductionToLinalgPatterns(RewritePatternSet &patterns);
 void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
+void populateIndexingToLinalgPatterns(RewritePatternSet &patterns);
+void populateScatterToLinalgPatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Shared builders (Utils.cpp)

@@ -51,6 +51,10 @@ LogicalResult ReshapeOp::verify() {
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
+  auto type = cast<RankedTensorType>(getType());
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    if (type.hasStaticShape())
+      return dense.reshape(type);
   // reshape(reshape(x)) → reshape(x): only the final shape matters.
   if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
     getInputMutable().assign(producer.getInput());

@@ -311,6 +311,7 @@ def Kiln_TransposeOp : Kiln_Op<"transpose", [InferTypeOpAdaptor]> {
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat", [InferTypeOpAdaptor]> {
@@ -325,7 +326,10 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [InferTypeOpAdaptor]> {
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs)";
+  let hasFolder = 1;
 }
+
+include "dialects/kiln/IR/KilnDataMovementOps.td"
 
 //===----------------------------------------------------------------------===//
 // Kernels
