@@ -84,6 +84,8 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     pm.addPass(createCSEPass());
     return;
   case Phase::Tiled: {
+    if (options.cuda.enabled())
+      return; // GPU mapping happens on buffers (kiln-gpu-map-to-loops)
     KilnCPUTileAndVectorizeOptions tileOptions;
     pm.addNestedPass<func::FuncOp>(createKilnCPUTileAndVectorize(tileOptions));
     pm.addPass(createCanonicalizerPass());
@@ -91,10 +93,13 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     return;
   }
   case Phase::Bufferized:
-    buildKilnBufferizePipeline(pm);
+    buildKilnBufferizePipeline(pm, options.cuda.enabled() ? 0 : 256);
     return;
   case Phase::LLVM:
-    buildCPULoweringPipeline(pm, options.cpu);
+    if (options.cuda.enabled())
+      buildCUDALoweringPipeline(pm, options.cuda);
+    else
+      buildCPULoweringPipeline(pm, options.cpu);
     return;
   }
 }
