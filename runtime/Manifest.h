@@ -37,6 +37,9 @@ struct Manifest {
   uint64_t arenaBytes = 0;
   uint64_t weightsBytes = 0;
   uint64_t weightsHash = 0;
+  /// `cpu` (also when the record is absent) or `cuda:sm_80,sm_90`.
+  std::string target = "cpu";
+  bool onGpu() const { return target.compare(0, 5, "cuda:") == 0; }
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
 };

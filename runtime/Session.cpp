@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Session.h"
+#include "CudaRuntime.h"
 #include "Npy.h"
 #include "TensorProto.h"
 
@@ -211,6 +212,8 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
     return false;
   }
 
+  if (manifest.onGpu())
+    return prepareDevice(error);
   descriptors.clear();
   descriptors.push_back(
       makeDescriptor(weights.data(), {static_cast<int64_t>(weights.size())}));
@@ -226,14 +229,79 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
   return true;
 }
 
-void Session::poisonOutputs() {
-  // All-ones bytes are NaN in every float type, so an element the model
-  // forgot to write shows up in the results.
-  for (Tensor &t : outputs)
-    std::memset(t.buffer.data(), 0xff, t.buffer.size());
+/// GPU target: the weights are uploaded once, the arena, inputs and outputs
+/// get device buffers, and the descriptors hold device pointers (the
+/// compiled host code only passes them on to kernels).
+bool Session::prepareDevice(std::string &error) {
+  namespace cu = kiln::runtime::cuda;
+  if (!cu::initialize(error) ||
+      !cu::allocate(weights.size(), "the weights", &deviceWeights, error) ||
+      !cu::upload(deviceWeights, weights.data(), weights.size(), error) ||
+      !cu::allocate(static_cast<size_t>(manifest.arenaBytes), "the arena",
+                    &deviceArena, error))
+    return false;
+  deviceInputs.assign(inputs.size(), nullptr);
+  deviceOutputs.assign(outputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!cu::allocate(inputs[i].buffer.size(),
+                      "input '" + manifest.inputs[i].name + "'",
+                      &deviceInputs[i], error) ||
+        !cu::upload(deviceInputs[i], inputs[i].buffer.data(),
+                    inputs[i].buffer.size(), error))
+      return false;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!cu::allocate(outputs[i].buffer.size(),
+                      "output '" + manifest.outputs[i].name + "'",
+                      &deviceOutputs[i], error))
+      return false;
+  descriptors.clear();
+  descriptors.push_back(
+      makeDescriptor(deviceWeights, {static_cast<int64_t>(weights.size())}));
+  descriptors.push_back(makeDescriptor(
+      deviceArena, {static_cast<int64_t>(manifest.arenaBytes)}));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(deviceInputs[i], inputs[i].shape));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(deviceOutputs[i], outputs[i].shape));
+  descriptorPtrs.clear();
+  for (std::vector<int64_t> &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  return true;
 }
 
-void Session::run() { kiln_entry(descriptorPtrs.data()); }
+bool Session::poisonOutputs(std::string &error) {
+  // All-ones bytes are NaN in every float type, so an element the model
+  // forgot to write shows up in the results.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Tensor &t = outputs[i];
+    if (!manifest.onGpu())
+      std::memset(t.buffer.data(), 0xff, t.buffer.size());
+    else if (!kiln::runtime::cuda::fill(deviceOutputs[i], 0xff,
+                                        t.buffer.size(), error))
+      return false;
+  }
+  return true;
+}
+
+bool Session::run(std::string &error) {
+  if (!manifest.onGpu()) {
+    kiln_entry(descriptorPtrs.data());
+    return true;
+  }
+  return kiln::runtime::cuda::run(kiln_entry, descriptorPtrs.data(), gpuMs,
+                                  error);
+}
+
+bool Session::fetchOutputs(std::string &error) {
+  if (!manifest.onGpu())
+    return true;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!kiln::runtime::cuda::download(outputs[i].buffer.data(),
+                                       deviceOutputs[i],
+                                       outputs[i].buffer.size(), error))
+      return false;
+  return true;
+}
 
 } // namespace runtime
 } // namespace kiln
