@@ -106,6 +106,9 @@ void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
     target.chip = "sm_" + std::to_string(sm);
     target.features = ptxFeatureFor(sm);
     target.optLevel = 3;
+    std::string libdevice = options.toolkit + "/nvvm/libdevice/libdevice.10.bc";
+    if (fs::exists(libdevice))
+      target.linkLibs.push_back(libdevice);
     pm.addPass(createGpuNVVMAttachTarget(target));
   }
 
@@ -138,6 +141,7 @@ void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
 
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
+  binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
@@ -191,11 +195,12 @@ static LogicalResult runPtxas(StringRef ptxas, StringRef ptx, unsigned sm,
 
 LogicalResult mlir::kiln::packCUDABinaries(ModuleOp module,
                                      const CUDATargetOptions &options) {
-  bool havePtxas = !options.ptxas.empty() && fs::can_execute(options.ptxas);
+  std::string ptxas = options.toolkit + "/bin/ptxas";
+  bool havePtxas = fs::can_execute(ptxas);
   static bool warned = false;
   if (!havePtxas && !warned) {
     warned = true;
-    llvm::errs() << "warning: ptxas not found at '" << options.ptxas
+    llvm::errs() << "warning: ptxas not found at '" << ptxas
                  << "'; embedding PTX only (the driver JIT-compiles it)\n";
   }
   SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
@@ -217,7 +222,7 @@ LogicalResult mlir::kiln::packCUDABinaries(ModuleOp module,
       std::string ptx = object.getObject().str();
       if (havePtxas) {
         std::string cubin, error;
-        if (failed(runPtxas(options.ptxas, ptx, sm, cubin, error)))
+        if (failed(runPtxas(ptxas, ptx, sm, cubin, error)))
           return binary.emitError() << "GPU module '" << binary.getSymName()
                                     << "': " << error;
         payloads.push_back(std::move(cubin));

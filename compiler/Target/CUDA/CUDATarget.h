@@ -24,8 +24,9 @@ struct CUDATargetOptions {
   /// Compute capabilities as numbers (80 for sm_80), ascending, no repeats.
   /// Empty: not a CUDA compile.
   SmallVector<unsigned> archs;
-  /// ptxas used to assemble a cubin per arch; empty or missing: PTX only.
-  std::string ptxas = "/usr/local/cuda/bin/ptxas";
+  /// The CUDA toolkit: bin/ptxas assembles a cubin per arch (missing: PTX
+  /// only) and nvvm/libdevice provides the math functions kernels call.
+  std::string toolkit = "/usr/local/cuda";
   /// Threads per block of the naive mapping.
   int64_t blockSize = 256;
 
