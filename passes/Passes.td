@@ -105,7 +105,9 @@ def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {
     `gpu-map-parallel-loops` maps the tile loop to blocks and the inner loop
     to threads. Memory accesses left outside any parallel loop (a linalg op
     with no parallel dim, a rank-0 fill) are wrapped in a one-iteration
-    `scf.parallel`: host code never touches device memory. Naive (one
+    `scf.parallel`: host code never touches device memory; a constant
+    global read in a loop is read there (`memref.get_global` cloned into the
+    loop) so outlining copies it to the device. Naive (one
     output element per thread), correct first; shared-memory tiling and
     tensor cores come later.
   }];

@@ -43,7 +43,9 @@ constexpr CUresult CUDA_ERROR_INSUFFICIENT_DRIVER = 35;
 constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
-constexpr int CU_STREAM_NON_BLOCKING = 1;
+/// A blocking stream: it is ordered after the synchronous copies and fills
+/// (legacy default stream) that set up inputs and poison outputs.
+constexpr int CU_STREAM_DEFAULT = 0;
 constexpr int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
 
 /// The driver entry points kiln uses, looked up once.
@@ -289,7 +291,7 @@ bool initialize(std::string &error) {
       !check(s.d.cuDevicePrimaryCtxRetain(&ctx, s.device),
              "cannot create a context on the GPU", error) ||
       !check(s.d.cuCtxSetCurrent(ctx), "cannot use the GPU's context", error) ||
-      !check(s.d.cuStreamCreate(&s.stream, CU_STREAM_NON_BLOCKING),
+      !check(s.d.cuStreamCreate(&s.stream, CU_STREAM_DEFAULT),
              "cannot create a CUDA stream", error) ||
       !check(s.d.cuEventCreate(&s.start, 0), "cannot create a CUDA event", error) ||
       !check(s.d.cuEventCreate(&s.stop, 0), "cannot create a CUDA event", error))

@@ -119,6 +119,31 @@ void KilnGPUMapToLoops::runOnOperation() {
   if (hostAccess.wasInterrupted())
     return signalPassFailure();
 
+  // A constant global read by a kernel must be read on the device: clone
+  // its get_global into each loop that uses it, so kernel outlining copies
+  // the global into the GPU module instead of passing a host pointer.
+  SmallVector<memref::GetGlobalOp> globals;
+  func.walk([&](memref::GetGlobalOp op) {
+    if (!op->getParentOfType<scf::ParallelOp>())
+      globals.push_back(op);
+  });
+  for (memref::GetGlobalOp global : globals) {
+    for (OpOperand &use : llvm::make_early_inc_range(global->getUses())) {
+      Operation *user = use.getOwner();
+      auto loop = isa<scf::ParallelOp>(user)
+                      ? cast<scf::ParallelOp>(user)
+                      : user->getParentOfType<scf::ParallelOp>();
+      while (loop && loop->getParentOfType<scf::ParallelOp>())
+        loop = loop->getParentOfType<scf::ParallelOp>();
+      if (!loop || loop.getOperation() == user)
+        continue;
+      rewriter.setInsertionPointToStart(loop.getBody());
+      use.set(rewriter.clone(*global)->getResult(0));
+    }
+    if (global->use_empty())
+      rewriter.eraseOp(global);
+  }
+
   for (scf::ParallelOp loop : outermostParallelLoops(func)) {
     if (loop.getNumLoops() < 2)
       continue;

@@ -92,3 +92,18 @@ func.func @host_only(%arena: memref<?xi8>) {
   call @k(%v) : (memref<4xf32>) -> ()
   return
 }
+
+// -----
+
+// A constant global is read inside the kernel loop, not passed in from the
+// host: the get_global moves into the loop.
+// CHECK-LABEL: func.func @global_read
+// CHECK-NOT:     memref.get_global
+// CHECK:         scf.parallel
+// CHECK:           memref.get_global @table : memref<8xf32>
+memref.global "private" constant @table : memref<8xf32> = dense<1.0>
+func.func @global_read(%a: memref<8xf32>, %b: memref<8xf32>) {
+  %t = memref.get_global @table : memref<8xf32>
+  linalg.add ins(%a, %t : memref<8xf32>, memref<8xf32>) outs(%b : memref<8xf32>)
+  return
+}

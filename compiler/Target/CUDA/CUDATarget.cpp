@@ -101,6 +101,8 @@ void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Constants now copied into the GPU modules leave no host use behind.
+  pm.addPass(createSymbolDCEPass());
   for (unsigned sm : options.archs) {
     GpuNVVMAttachTargetOptions target;
     target.chip = "sm_" + std::to_string(sm);
