@@ -107,8 +107,13 @@ void KilnGPUMapToLoops::runOnOperation() {
   }
 
   // Host code must not touch device memory: every access has to sit in a
-  // loop that becomes a kernel.
+  // loop that becomes a kernel, and every buffer must come from the arena.
   WalkResult hostAccess = func.walk([&](Operation *op) {
+    if (isa<memref::AllocOp>(op) && !op->getParentOfType<scf::ParallelOp>()) {
+      op->emitError("a buffer allocated outside the arena cannot live on the "
+                    "GPU target");
+      return WalkResult::interrupt();
+    }
     if (!isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op) ||
         op->getParentOfType<scf::ParallelOp>())
       return WalkResult::advance();

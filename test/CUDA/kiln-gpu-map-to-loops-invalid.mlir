@@ -16,3 +16,12 @@ func.func @tensor_linalg(%a: tensor<4xf32>) -> tensor<4xf32> {
   %r = linalg.copy ins(%a : tensor<4xf32>) outs(%a : tensor<4xf32>) -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+func.func @host_alloc(%a: memref<4xf32>) {
+  // expected-error @+1 {{a buffer allocated outside the arena cannot live on the GPU target}}
+  %t = memref.alloc() : memref<4xf32>
+  memref.copy %a, %t : memref<4xf32> to memref<4xf32>
+  return
+}
