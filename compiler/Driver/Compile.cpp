@@ -148,12 +148,12 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   }
   std::string manifest =
       formatManifest(*signature, arenaBytes, weightsBytes, weightsHash);
-  if (pipeline.cuda.enabled())
+  if (pipeline.cuda.onDevice())
     manifest += "target " + formatCUDATarget(pipeline.cuda) + "\n";
 
   auto t0 = std::chrono::steady_clock::now();
   llvm::SmallVector<char> object;
-  if (pipeline.cuda.enabled() && failed(packCUDABinaries(mod, pipeline.cuda)))
+  if (pipeline.cuda.onDevice() && failed(packCUDABinaries(mod, pipeline.cuda)))
     return 1;
   if (failed(emitCPUObject(mod, entryName,
                            manifest, pipeline.cpu, object)))

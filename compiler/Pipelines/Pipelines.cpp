@@ -96,10 +96,13 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     buildKilnBufferizePipeline(pm, options.cuda.enabled() ? 0 : 256);
     return;
   case Phase::LLVM:
-    if (options.cuda.enabled())
+    if (options.cuda.onDevice()) {
       buildCUDALoweringPipeline(pm, options.cuda);
-    else
-      buildCPULoweringPipeline(pm, options.cpu);
+      return;
+    }
+    if (options.cuda.emulateOnHost)
+      buildCUDAHostEmulationPipeline(pm, options.cuda);
+    buildCPULoweringPipeline(pm, options.cpu);
     return;
   }
 }

@@ -2,7 +2,8 @@
 
 Without a GPU (CI, the build machines): the PTX kiln generates for every arch must assemble
 with ptxas for that arch, the executable must link no CUDA library, answer --describe, and
-fail with one clear line when there is no driver. With a usable NVIDIA GPU (the lent device,
+fail with one clear line when there is no driver; the GPU mapping itself is checked
+numerically by running it on the CPU (`--target cuda:host`). With a usable NVIDIA GPU (the lent device,
 test/gpu/run_on_device.sh), the outputs must match onnxruntime like the CPU target's do.
 """
 import ctypes
@@ -113,6 +114,19 @@ def test_no_driver_is_one_clear_line(models, compiled, tmp_path):
     if os.path.exists(STUB):
         proc = run([exe, "--bench", "1"], env={"KILN_LIBCUDA": STUB})
         check_one_line_error(proc, "stub")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_gpu_mapping_numerics_on_host(models, compiled, tmp_path, name):
+    """`--target cuda:host` runs the GPU pipeline's mapping (kiln-gpu-map-to-loops: collapsed,
+    block-tiled, guarded loops; copies as kernels; constants read in the loop) on the CPU, so
+    the mapping's numerics are checked on machines without a GPU. What this cannot check:
+    upstream's loops-to-GPU conversion, NVVM lowering and the driver (test_gpu_matches_*)."""
+    exe = compiled(models[name], "--target", "cuda:host")
+    feeds = random_inputs(models[name], seed=1)
+    ref = reference(models[name], feeds)
+    outdir = run_exe(exe, feeds, str(tmp_path))
+    assert_close(read_outputs(outdir, ref), ref)
 
 
 def test_cuda_build_is_deterministic(kiln, models, compiled, tmp_path):

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -58,6 +59,9 @@ LogicalResult mlir::kiln::parseCUDATarget(StringRef spec, CUDATargetOptions &opt
     return failure();
   }
   options.archs.clear();
+  options.emulateOnHost = spec == ":host";
+  if (options.emulateOnHost)
+    return success();
   if (spec.empty())
     spec = ":sm_80,sm_90";
   if (!spec.consume_front(":") || spec.empty()) {
@@ -89,6 +93,20 @@ std::string mlir::kiln::formatCUDATarget(const CUDATargetOptions &options) {
   for (auto [i, sm] : llvm::enumerate(options.archs))
     out += (i ? ",sm_" : "sm_") + std::to_string(sm);
   return out;
+}
+
+void mlir::kiln::buildCUDAHostEmulationPipeline(
+    OpPassManager &pm, const CUDATargetOptions &options) {
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  KilnGPUMapToLoopsOptions mapOptions;
+  mapOptions.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createKilnGPUMapToLoops(mapOptions));
+  // Blocks and threads run one after another: the check is of the mapping's
+  // index math, guards and data placement, deterministic on any machine.
+  // (Nested scf.parallel through the CPU's async lowering gave run-to-run
+  // differences; the CPU target itself never nests parallel loops.)
+  pm.addPass(createParallelForToNestedForsPass());
 }
 
 void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,

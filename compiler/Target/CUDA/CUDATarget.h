@@ -29,8 +29,14 @@ struct CUDATargetOptions {
   std::string toolkit = "/usr/local/cuda";
   /// Threads per block of the naive mapping.
   int64_t blockSize = 256;
+  /// `--target cuda:host` (a test aid): the GPU mapping runs, then the
+  /// loops are lowered for the CPU instead of a GPU, so machines without a
+  /// GPU can check the mapping's numerics. The result is a CPU executable.
+  bool emulateOnHost = false;
 
-  bool enabled() const { return !archs.empty(); }
+  bool enabled() const { return !archs.empty() || emulateOnHost; }
+  /// True when GPU code is generated (PTX, cubins, the CUDA runtime).
+  bool onDevice() const { return !archs.empty(); }
 };
 
 /// Parses `cuda:sm_80,sm_90[,...]` (or `cuda`, meaning sm_80,sm_90) into
@@ -40,6 +46,11 @@ LogicalResult parseCUDATarget(StringRef spec, CUDATargetOptions &options,
 
 /// The `--target` spelling of `options` (`cuda:sm_80,sm_90`).
 std::string formatCUDATarget(const CUDATargetOptions &options);
+
+/// For `cuda:host`: the GPU mapping only (kiln-gpu-map-to-loops), whose
+/// scf.parallel nests the CPU lowering then runs on the host.
+void buildCUDAHostEmulationPipeline(OpPassManager &pm,
+                                    const CUDATargetOptions &options);
 
 /// Bufferized code (memref + linalg, one arena, weights on the device) to
 /// the LLVM dialect on the host plus one gpu.binary per kernel module with
