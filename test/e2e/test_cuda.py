@@ -9,12 +9,15 @@ test/gpu/run_on_device.sh), the outputs must match onnxruntime like the CPU targ
 import ctypes
 import os
 import re
+import shutil
 import subprocess
+
+import numpy as np
 
 import pytest
 
 from kiln_e2e import (COMPILE_TIMEOUT_S, assert_close, check_ok, check_one_line_error,
-                      random_inputs, read_outputs, reference, run, run_exe)
+                      random_inputs, read_outputs, reference, run, run_exe, write_inputs)
 
 pytestmark = pytest.mark.compiler
 
@@ -127,6 +130,72 @@ def test_gpu_mapping_numerics_on_host(models, compiled, tmp_path, name):
     ref = reference(models[name], feeds)
     outdir = run_exe(exe, feeds, str(tmp_path))
     assert_close(read_outputs(outdir, ref), ref)
+
+
+@pytest.fixture(scope="module")
+def fake_driver(tmp_path_factory):
+    """test/e2e/cuda/fake_libcuda.c built as a shared library (see its header)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda", "fake_libcuda.c")
+    out = tmp_path_factory.mktemp("fakecuda") / "libcuda.so.1"
+    cc = next((c for c in ("clang-22", "cc", "gcc") if shutil.which(c)), None)
+    if cc is None:
+        pytest.skip("no C compiler for the fake driver")
+    check_ok(run([cc, "-shared", "-fPIC", "-O1", "-o", out, src]))
+    return str(out)
+
+
+def run_fake(exe, fake, tmp_path, args=("--bench", "3"), **fake_env):
+    log = tmp_path / "driver.log"
+    env = {"KILN_LIBCUDA": fake, "FAKE_CU_LOG": str(log)}
+    env.update({k: str(v) for k, v in fake_env.items()})
+    proc = run([exe, *args], env=env)
+    lines = log.read_text().splitlines() if log.exists() else []
+    return proc, lines
+
+
+@pytest.mark.parametrize("cc,loaded", [(90, "load cubin"), (86, "load cubin"),
+                                       (80, "load cubin"), (120, "load ptx")])
+def test_runtime_picks_cubin_or_ptx(models, compiled, fake_driver, tmp_path, cc, loaded):
+    """sm_86 runs the sm_80 cubin, sm_120 JIT-compiles the sm_90 PTX; the second run is
+    captured into a CUDA graph that later runs replay; --bench reports CUDA-event time."""
+    exe = compiled(models["ops_mix"], "--target", TARGET)
+    proc, log = run_fake(exe, fake_driver, tmp_path, FAKE_CU_CC=cc)
+    check_ok(proc)
+    assert proc.stdout.splitlines()[-1] == "median_ms=1.500000"
+    loads = [l for l in log if l.startswith("load")]
+    assert loads and set(loads) == {loaded}, log
+    assert log.count("capture") == 1 and log.count("graph launch") == 3, log
+    launches = log.count("launch")  # direct launches; replays are "graph launch"
+    assert launches == 2 * len(loads), "one direct run and one captured run of every kernel"
+
+
+@pytest.mark.parametrize("fake_env,mention", [
+    ({"FAKE_CU_CC": 70}, "GPU 'Fake GPU' (sm_70) cannot run this executable: it carries "
+                         "cubins for sm_80 sm_90 and PTX for sm_90; recompile with "
+                         "--target cuda:sm_70"),
+    ({"FAKE_CU_INIT": 100}, "no NVIDIA GPU found"),
+    ({"FAKE_CU_COUNT": 0}, "no NVIDIA GPU found"),
+    ({"FAKE_CU_INIT": 34}, "stub library"),
+    ({"FAKE_CU_MEM_LIMIT": 16}, "out of GPU memory: the weights needs"),
+])
+def test_runtime_errors_are_one_line(models, compiled, fake_driver, tmp_path, fake_env,
+                                     mention):
+    exe = compiled(models["ops_mix"], "--target", TARGET)
+    proc, _ = run_fake(exe, fake_driver, tmp_path, **fake_env)
+    check_one_line_error(proc, mention)
+
+
+def test_outputs_come_back_from_the_device(models, compiled, fake_driver, tmp_path):
+    """With a driver that runs no kernels, outputs are the poison the runtime wrote to the
+    device buffers (0xFF bytes: NaN), downloaded into the output files."""
+    exe = compiled(models["ops_mix"], "--target", TARGET)
+    feeds = random_inputs(models["ops_mix"], seed=1)
+    args = write_inputs(feeds, str(tmp_path / "in"))
+    proc, _ = run_fake(exe, fake_driver, tmp_path, args=[*args, "--output-dir", tmp_path / "out"])
+    check_ok(proc)
+    ref = reference(models["ops_mix"], feeds)
+    got = read_outputs(str(tmp_path / "out"), ref)
+    assert set(got) == set(ref) and all(np.isnan(v).all() for v in got.values())
 
 
 def test_cuda_build_is_deterministic(kiln, models, compiled, tmp_path):
