@@ -205,15 +205,19 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
   if (!weights.load(manifest.weightsBytes, manifest.weightsHash, verifyWeights,
                     error))
     return false;
-  if (manifest.arenaBytes > SIZE_MAX ||
-      !arena.allocate(static_cast<size_t>(manifest.arenaBytes))) {
+  if (manifest.arenaBytes > SIZE_MAX) {
     error = "cannot allocate the model's " +
             std::to_string(manifest.arenaBytes) + "-byte arena";
     return false;
   }
-
+  // On a GPU the arena lives on the device only.
   if (manifest.onGpu())
     return prepareDevice(error);
+  if (!arena.allocate(static_cast<size_t>(manifest.arenaBytes))) {
+    error = "cannot allocate the model's " +
+            std::to_string(manifest.arenaBytes) + "-byte arena";
+    return false;
+  }
   descriptors.clear();
   descriptors.push_back(
       makeDescriptor(weights.data(), {static_cast<int64_t>(weights.size())}));

@@ -66,7 +66,7 @@ static void wrapInSingleIteration(RewriterBase &rewriter, Operation *op) {
   op->moveBefore(loop.getBody()->getTerminator());
 }
 
-/// True for the outermost scf.parallel ops of `func`.
+/// The scf.parallel ops of `func` not nested in another one.
 static SmallVector<scf::ParallelOp> outermostParallelLoops(func::FuncOp func) {
   SmallVector<scf::ParallelOp> loops;
   func.walk([&](scf::ParallelOp loop) {
