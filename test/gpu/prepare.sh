@@ -42,6 +42,12 @@ for f in .gpu/models/*.onnx; do
   echo "prepare: compiling $n for $target" >&2
   build/bin/kiln compile "$f" --target "$target" -q -o ".gpu/exe/$n"
 done
+# The driver paths: ops_mix for sm_80 only runs on a Hopper GPU through the PTX JIT
+# (a numerics check like the others); for sm_120 only it must refuse an older GPU.
+cp .gpu/models/ops_mix.onnx .gpu/models/ops_mix_sm80_only.onnx
+build/bin/kiln compile .gpu/models/ops_mix.onnx --target cuda:sm_80 -q -o .gpu/exe/ops_mix_sm80_only
+mkdir -p .gpu/extra
+build/bin/kiln compile .gpu/models/ops_mix.onnx --target cuda:sm_120 -q -o .gpu/extra/ops_mix_sm120_only
 echo "$target" > .gpu/target
 du -sh .gpu >&2
 echo "prepare: done; now run test/gpu/run_on_device.sh on the GPU machine, carrying .gpu" >&2

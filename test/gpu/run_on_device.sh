@@ -21,5 +21,9 @@ echo "target: $(cat .gpu/target 2>/dev/null)"
 ldd .gpu/exe/ops_mix 2>/dev/null | sed 's/^/ldd: /'
 # One executable alone first: a clear error here (driver, arch, memory) explains the rest.
 .gpu/exe/ops_mix --bench 3 || echo "ops_mix --bench failed (exit $?)"
+# Built for a newer arch than any lent GPU: expect one "cannot run this executable" line.
+if [ -x .gpu/extra/ops_mix_sm120_only ]; then
+  .gpu/extra/ops_mix_sm120_only --bench 1 && echo "UNEXPECTED: sm_120-only executable ran"
+fi
 json=${OUT:+$OUT/gpu_results.json}
 python3 test/gpu/gpu_check.py .gpu ${json:+--json "$json"} "$@"
