@@ -138,4 +138,31 @@ def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {
+  let summary = "Turn bufferized linalg into scf.parallel nests mapped to GPU blocks and threads";
+  let description = [{
+    After bufferization (memrefs, every buffer on the device). Rewrites
+    `memref.copy` between buffers to `linalg.copy`, lowers every linalg op to
+    an `scf.parallel` over its parallel dims (reductions stay `scf.for`
+    inside), collapses each outermost `scf.parallel` to one dim and tiles it
+    by `block-size` (guarded, no min/max bounds), so that
+    `gpu-map-parallel-loops` maps the tile loop to blocks and the inner loop
+    to threads. Memory accesses left outside any parallel loop (a linalg op
+    with no parallel dim, a rank-0 fill) are wrapped in a one-iteration
+    `scf.parallel`: host code never touches device memory; a constant
+    global read in a loop is read there (`memref.get_global` cloned into the
+    loop) so outlining copies it to the device. Naive (one
+    output element per thread), correct first; shared-memory tiling and
+    tensor cores come later.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (the tile size of the collapsed loop)">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+  ];
+}
+
 #endif // KILN_PASSES_TD

@@ -128,6 +128,10 @@ bool parseManifest(const char *text, Manifest &m, std::string &error) {
       if (!names.insert(spec.name).second)
         return bad("duplicate name");
       (isInput ? m.inputs : m.outputs).push_back(std::move(spec));
+    } else if (f[0] == "target") {
+      if (f.size() != 2 || (f[1] != "cpu" && f[1].compare(0, 5, "cuda:") != 0))
+        return bad("expected 'target cpu' or 'target cuda:sm_XX[,...]'");
+      m.target = f[1];
     } else {
       return bad("unknown record");
     }

@@ -40,6 +40,9 @@ struct Manifest {
   /// The model returns its output buffers (runtime/ABI.md) instead of
   /// writing into the runtime's.
   bool returnedOutputs = false;
+  /// `cpu` (also when the record is absent) or `cuda:sm_80,sm_90`.
+  std::string target = "cpu";
+  bool onGpu() const { return target.compare(0, 5, "cuda:") == 0; }
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
 };

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Session.h"
+#include "CudaRuntime.h"
 #include "Npy.h"
 #include "TensorProto.h"
 
@@ -218,13 +219,19 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
   if (!weights.load(manifest.weightsBytes, manifest.weightsHash, verifyWeights,
                     error))
     return false;
-  if (manifest.arenaBytes > SIZE_MAX ||
-      !arena.allocate(static_cast<size_t>(manifest.arenaBytes))) {
+  if (manifest.arenaBytes > SIZE_MAX) {
     error = "cannot allocate the model's " +
             std::to_string(manifest.arenaBytes) + "-byte arena";
     return false;
   }
-
+  // On a GPU the arena lives on the device only.
+  if (manifest.onGpu())
+    return prepareDevice(error);
+  if (!arena.allocate(static_cast<size_t>(manifest.arenaBytes))) {
+    error = "cannot allocate the model's " +
+            std::to_string(manifest.arenaBytes) + "-byte arena";
+    return false;
+  }
   descriptors.clear();
   descriptors.push_back(
       makeDescriptor(weights.data(), {static_cast<int64_t>(weights.size())}));
@@ -240,11 +247,44 @@ bool Session::prepare(bool verifyWeights, std::string &error) {
   return true;
 }
 
-void Session::poisonOutputs() {
-  // All-ones bytes are NaN in every float type, so an element the model
-  // forgot to write shows up in the results.
-  for (Tensor &t : outputs)
-    std::memset(t.buffer.data(), 0xff, t.buffer.size());
+/// GPU target: the weights are uploaded once, the arena, inputs and outputs
+/// get device buffers, and the descriptors hold device pointers (the
+/// compiled host code only passes them on to kernels).
+bool Session::prepareDevice(std::string &error) {
+  namespace cu = kiln::runtime::cuda;
+  if (!cu::initialize(error) ||
+      !cu::allocate(weights.size(), "the weights", &deviceWeights, error) ||
+      !cu::upload(deviceWeights, weights.data(), weights.size(), error) ||
+      !cu::allocate(static_cast<size_t>(manifest.arenaBytes), "the arena",
+                    &deviceArena, error))
+    return false;
+  deviceInputs.assign(inputs.size(), nullptr);
+  deviceOutputs.assign(outputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!cu::allocate(inputs[i].buffer.size(),
+                      "input '" + manifest.inputs[i].name + "'",
+                      &deviceInputs[i], error) ||
+        !cu::upload(deviceInputs[i], inputs[i].buffer.data(),
+                    inputs[i].buffer.size(), error))
+      return false;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!cu::allocate(outputs[i].buffer.size(),
+                      "output '" + manifest.outputs[i].name + "'",
+                      &deviceOutputs[i], error))
+      return false;
+  descriptors.clear();
+  descriptors.push_back(
+      makeDescriptor(deviceWeights, {static_cast<int64_t>(weights.size())}));
+  descriptors.push_back(makeDescriptor(
+      deviceArena, {static_cast<int64_t>(manifest.arenaBytes)}));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(deviceInputs[i], inputs[i].shape));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    descriptors.push_back(makeDescriptor(deviceOutputs[i], outputs[i].shape));
+  descriptorPtrs.clear();
+  for (std::vector<int64_t> &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  return true;
 }
 
 /// Copies the rank-`rank` strided buffer at `src` into the contiguous `dst`.
@@ -260,11 +300,6 @@ static void copyStrided(char *dst, const char *src, const int64_t *sizes,
   for (int64_t i = 0; i < sizes[0]; ++i)
     copyStrided(dst + i * inner * elem, src + i * strides[0] * elem, sizes + 1,
                 strides + 1, rank - 1, elem);
-}
-
-void Session::run() {
-  kiln_entry(descriptorPtrs.data());
-  takeReturnedOutputs();
 }
 
 void Session::takeReturnedOutputs() {
@@ -299,6 +334,41 @@ void Session::takeReturnedOutputs() {
     std::vector<int64_t> own = makeDescriptor(t.buffer.data(), t.shape);
     std::copy(own.begin(), own.end(), d.begin()); // descriptorPtrs keep pointing here
   }
+}
+
+bool Session::poisonOutputs(std::string &error) {
+  // All-ones bytes are NaN in every float type, so an element the model
+  // forgot to write shows up in the results.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Tensor &t = outputs[i];
+    if (!manifest.onGpu())
+      std::memset(t.buffer.data(), 0xff, t.buffer.size());
+    else if (!kiln::runtime::cuda::fill(deviceOutputs[i], 0xff,
+                                        t.buffer.size(), error))
+      return false;
+  }
+  return true;
+}
+
+bool Session::run(std::string &error) {
+  if (!manifest.onGpu()) {
+    kiln_entry(descriptorPtrs.data());
+    takeReturnedOutputs();
+    return true;
+  }
+  return kiln::runtime::cuda::run(kiln_entry, descriptorPtrs.data(), gpuMs,
+                                  error);
+}
+
+bool Session::fetchOutputs(std::string &error) {
+  if (!manifest.onGpu())
+    return true;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!kiln::runtime::cuda::download(outputs[i].buffer.data(),
+                                       deviceOutputs[i],
+                                       outputs[i].buffer.size(), error))
+      return false;
+  return true;
 }
 
 } // namespace runtime

@@ -42,8 +42,12 @@ public:
   bool prepare(bool verifyWeights, std::string &error);
 
   /// Poisons the outputs (0xFF bytes: NaN for floats) and runs the model.
-  void poisonOutputs();
-  void run();
+  /// On a GPU the outputs stay on the device until fetchOutputs.
+  bool poisonOutputs(std::string &error);
+  bool run(std::string &error);
+  bool fetchOutputs(std::string &error);
+  /// The last run's GPU time (CUDA events); negative on the CPU.
+  double lastGpuMs() const { return gpuMs; }
 
   const Tensor &output(size_t index) const { return outputs[index]; }
 
@@ -63,6 +67,12 @@ private:
   AlignedBuffer arena;
   std::vector<std::vector<int64_t>> descriptors;
   std::vector<void *> descriptorPtrs;
+  /// GPU target: device copies of weights, arena, inputs, outputs (the
+  /// descriptors point at these).
+  void *deviceWeights = nullptr, *deviceArena = nullptr;
+  std::vector<void *> deviceInputs, deviceOutputs;
+  double gpuMs = -1;
+  bool prepareDevice(std::string &error);
 };
 
 } // namespace runtime

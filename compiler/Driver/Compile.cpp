@@ -76,14 +76,13 @@ static int writeText(const std::string &path, llvm::function_ref<void(llvm::raw_
 }
 
 int mlir::kiln::compileCommand(const DriverOptions &options) {
+  PipelineOptions pipeline = options.pipeline;
   if (options.target != "cpu") {
-    if (llvm::StringRef(options.target).starts_with("cuda"))
-      llvm::errs() << "error: target '" << options.target
-                   << "' is not available yet; kiln compiles for --target cpu\n";
-    else
-      llvm::errs() << "error: unknown target '" << options.target
-                   << "'; expected cpu\n";
-    return 2;
+    std::string error;
+    if (failed(parseCUDATarget(options.target, pipeline.cuda, error))) {
+      llvm::errs() << "error: " << error << "\n";
+      return 2;
+    }
   }
   std::string emit = options.emit;
   if (emit.empty())
@@ -114,7 +113,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
 
   Phase last = emit == "mlir" ? options.compileTo : Phase::LLVM;
   Phase beforeLLVM = std::min(last, Phase::Bufferized);
-  if (failed(runPipeline(mod, Phase::Import, beforeLLVM, options.pipeline, options.verbose)))
+  if (failed(runPipeline(mod, Phase::Import, beforeLLVM, pipeline, options.verbose)))
     return 1;
 
   // @main's ABI attributes do not survive the LLVM lowering: read them now.
@@ -126,7 +125,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
     arenaBytes = attr.getInt();
   bool returnedOutputs = entry && entry.getNumResults() > 0;
   if (last > Phase::Bufferized &&
-      failed(runPipeline(mod, beforeLLVM, last, options.pipeline, options.verbose)))
+      failed(runPipeline(mod, beforeLLVM, last, pipeline, options.verbose)))
     return 1;
 
   if (emit == "mlir")
@@ -150,11 +149,15 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   }
   std::string manifest =
       formatManifest(*signature, arenaBytes, weightsBytes, weightsHash, returnedOutputs);
+  if (pipeline.cuda.onDevice())
+    manifest += "target " + formatCUDATarget(pipeline.cuda) + "\n";
 
   auto t0 = std::chrono::steady_clock::now();
   llvm::SmallVector<char> object;
+  if (pipeline.cuda.onDevice() && failed(packCUDABinaries(mod, pipeline.cuda)))
+    return 1;
   if (failed(emitCPUObject(mod, entryName,
-                           manifest, options.pipeline.cpu, object)))
+                           manifest, pipeline.cpu, object)))
     return 1;
   if (emit == "obj")
     return writeText(options.outputPath, [&](llvm::raw_ostream &os) {

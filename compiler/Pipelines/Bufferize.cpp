@@ -15,7 +15,7 @@
 
 using namespace mlir;
 
-void kiln::buildKilnBufferizePipeline(OpPassManager &pm) {
+void kiln::buildKilnBufferizePipeline(OpPassManager &pm, int64_t minWeightBytes) {
   // tensor.empty feeding a destination becomes the destination itself, so
   // fewer buffers reach the planner.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -31,7 +31,9 @@ void kiln::buildKilnBufferizePipeline(OpPassManager &pm) {
 
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createKilnExternalizeWeights());
+  KilnExternalizeWeightsOptions weights;
+  weights.minBytes = minWeightBytes;
+  pm.addPass(createKilnExternalizeWeights(weights));
   pm.addPass(createKilnPlanMemory());
   pm.addPass(createCanonicalizerPass());
 }
@@ -39,5 +41,5 @@ void kiln::buildKilnBufferizePipeline(OpPassManager &pm) {
 void kiln::registerKilnBufferizePipeline() {
   PassPipelineRegistration<>("kiln-bufferize",
                              "Bufferize, externalize weights and plan the arena (ABI form)",
-                             buildKilnBufferizePipeline);
+                             [](OpPassManager &pm) { buildKilnBufferizePipeline(pm); });
 }

@@ -20,7 +20,9 @@ namespace mlir::kiln {
 ///   func.func @main(%weights: memref<?xi8>, %arena: memref<?xi8>,
 ///                   %in...: memref<...>, %out...: memref<...>)
 ///       attributes {kiln.entry, llvm.emit_c_interface, kiln.arena_bytes = N}
-void buildKilnBufferizePipeline(OpPassManager &pm);
+/// `minWeightBytes`: constants at least this large move to the weights blob
+/// (0 for GPU targets, whose code cannot read host globals).
+void buildKilnBufferizePipeline(OpPassManager &pm, int64_t minWeightBytes = 256);
 
 /// Registers the pipeline as `kiln-bufferize` for kiln-opt.
 void registerKilnBufferizePipeline();

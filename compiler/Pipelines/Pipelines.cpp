@@ -84,6 +84,8 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     pm.addPass(createCSEPass());
     return;
   case Phase::Tiled: {
+    if (options.cuda.enabled())
+      return; // GPU mapping happens on buffers (kiln-gpu-map-to-loops)
     KilnCPUTileAndVectorizeOptions tileOptions;
     pm.addNestedPass<func::FuncOp>(createKilnCPUTileAndVectorize(tileOptions));
     pm.addPass(createCanonicalizerPass());
@@ -91,9 +93,15 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     return;
   }
   case Phase::Bufferized:
-    buildKilnBufferizePipeline(pm);
+    buildKilnBufferizePipeline(pm, options.cuda.enabled() ? 0 : 256);
     return;
   case Phase::LLVM:
+    if (options.cuda.onDevice()) {
+      buildCUDALoweringPipeline(pm, options.cuda);
+      return;
+    }
+    if (options.cuda.emulateOnHost)
+      buildCUDAHostEmulationPipeline(pm, options.cuda);
     buildCPULoweringPipeline(pm, options.cpu);
     return;
   }

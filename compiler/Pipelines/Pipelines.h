@@ -10,6 +10,7 @@
 #define KILN_COMPILER_PIPELINES_PIPELINES_H
 
 #include "compiler/Target/CPU/CPUTarget.h"
+#include "compiler/Target/CUDA/CUDATarget.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -37,6 +38,9 @@ llvm::StringRef phaseNames();
 
 struct PipelineOptions {
   CPUTargetOptions cpu;
+  /// Set (archs non-empty) for `--target cuda:...`: GPU mapping instead of
+  /// CPU tiling, every constant in the weights blob, NVVM/PTX lowering.
+  CUDATargetOptions cuda;
   /// Print the IR after every pass (to stderr), for debugging.
   bool printIRAfterAll = false;
   /// Report each pass's time on stderr.

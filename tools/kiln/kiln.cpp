@@ -19,7 +19,7 @@
 using namespace mlir::kiln;
 
 static const char *kUsage = R"(usage:
-  kiln compile MODEL.onnx -o OUT [--target cpu] [--input-shape NAME=1x3x224x224 ...]
+  kiln compile MODEL.onnx -o OUT [--target cpu|cuda:sm_80,sm_90] [--input-shape NAME=1x3x224x224 ...]
                [--compile-to=PHASE [--emit=mlir]] [--cpu=NAME] [--verbose]
   kiln check MODEL.onnx
   kiln run MODEL.onnx --input NAME=FILE.npy ... --output-dir DIR [--target cpu]
@@ -28,6 +28,7 @@ static const char *kUsage = R"(usage:
                                                   (compile, then OUT --bench N)
 
 PHASE is one of: import, kernels, linalg, tiled, bufferized, llvm, executable.
+TARGET cuda:sm_XX[,sm_YY...] embeds a cubin per arch (ptxas) and PTX for the newest.
 )";
 
 static int usageError(const llvm::Twine &msg) {

@@ -124,6 +124,9 @@ createTargetMachine(const kiln::CPUTargetOptions &opts, std::string &error) {
   else if (opts.optLevel == 2)
     level = llvm::CodeGenOptLevel::Default;
   llvm::TargetOptions targetOptions;
+  // GPU module loaders are global constructors: .init_array, which lld and
+  // glibc run (not the legacy .ctors).
+  targetOptions.UseInitArray = true;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features.getString(), targetOptions, llvm::Reloc::PIC_,
       std::nullopt, level));
@@ -258,7 +261,8 @@ LogicalResult kiln::emitCPUObject(ModuleOp module, StringRef entryFunc,
   // called `main`, and kernels must not clash with the runtime's symbols.
   for (llvm::GlobalValue &global : llvmModule->global_values())
     if (!global.isDeclaration() && global.getName() != "kiln_entry" &&
-        global.getName() != "kiln_manifest")
+        global.getName() != "kiln_manifest" &&
+        !global.getName().starts_with("llvm.")) // llvm.global_ctors (GPU)
       global.setLinkage(llvm::GlobalValue::InternalLinkage);
   if (llvm::verifyModule(*llvmModule, &llvm::errs()))
     return module.emitError() << "invalid LLVM IR for the CPU object";
