@@ -16,6 +16,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::kiln;
 
@@ -72,8 +75,13 @@ struct UnaryOpLowering : OpConversionPattern<KilnOp> {
   matchAndRewrite(KilnOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    if (!isa<FloatType>(type.getElementType()))
-      return unsupported(rewriter, op, "element type must be float");
+    Type elem = type.getElementType();
+    bool intOk = !std::is_same_v<KilnOp, SigmoidOp>;
+    if (!isa<FloatType>(elem) &&
+        !(intOk && elem.isSignlessInteger() && !elem.isInteger(1)))
+      return unsupported(rewriter, op, intOk ? "element type must be float or "
+                                               "integer"
+                                             : "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     Value result = createElementwiseGeneric(
@@ -93,6 +101,8 @@ struct ReluLowering : UnaryOpLowering<ReluOp> {
   Value buildScalar(OpBuilder &b, Location loc, ReluOp,
                     Value x) const override {
     Value zero = createScalarConstant(b, loc, x.getType(), 0.0);
+    if (!isa<FloatType>(x.getType()))
+      return arith::MaxSIOp::create(b, loc, x, zero);
     return arith::MaximumFOp::create(b, loc, x, zero);
   }
 };
@@ -111,11 +121,29 @@ struct SigmoidLowering : UnaryOpLowering<SigmoidOp> {
   }
 };
 
+/// Integer clip: bounds outside the type's range (e.g. the default ±inf)
+/// clamp nothing.
+static Value clampInteger(OpBuilder &b, Location loc, ClipOp op, Value x) {
+  unsigned width = x.getType().getIntOrFloatBitWidth();
+  double typeMin = -std::ldexp(1.0, width - 1);
+  double typeMax = std::ldexp(1.0, width - 1) - 1;
+  double lo = op.getMin().convertToDouble(), hi = op.getMax().convertToDouble();
+  if (lo > typeMin)
+    x = arith::MaxSIOp::create(b, loc, x,
+                               createScalarConstant(b, loc, x.getType(), lo));
+  if (hi < typeMax)
+    x = arith::MinSIOp::create(b, loc, x,
+                               createScalarConstant(b, loc, x.getType(), hi));
+  return x;
+}
+
 /// kiln.clip(x) {min, max} → generic { minimumf(maximumf(x, min), max) }
 struct ClipLowering : UnaryOpLowering<ClipOp> {
   using UnaryOpLowering::UnaryOpLowering;
   Value buildScalar(OpBuilder &b, Location loc, ClipOp op,
                     Value x) const override {
+    if (!isa<FloatType>(x.getType()))
+      return clampInteger(b, loc, op, x);
     Value lo = createScalarConstant(b, loc, x.getType(),
                                     op.getMin().convertToDouble());
     Value hi = createScalarConstant(b, loc, x.getType(),
@@ -134,4 +162,5 @@ void kiln::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryOpLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                BinaryOpLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                ReluLowering, SigmoidLowering, ClipLowering>(ctx);
+  populateElementwiseFamiliesToLinalgPatterns(patterns);
 }

@@ -9,6 +9,7 @@
 #include "frontends/onnx/GraphImporter.h"
 
 #include <limits>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -20,10 +21,14 @@ static LogicalResult convertBinary(NodeImporter &n) {
   // Before opset 7, `broadcast`/`axis` selected a different broadcast rule.
   if (failed(n.checkAttributes({})))
     return failure();
-  auto lhs = n.floatInput(0);
-  auto rhs = n.floatInput(1);
+  auto lhs = numericInput(n, 0);
+  auto rhs = numericInput(n, 1);
   if (failed(lhs) || failed(rhs))
     return failure();
+  Type elem = getElementTypeOrSelf(lhs->getType());
+  if (elem != getElementTypeOrSelf(rhs->getType()) || elem.isInteger(1))
+    return n.error() << "unsupported dtypes " << elem << " and "
+                     << getElementTypeOrSelf(rhs->getType());
   auto result = n.create<OpT>({*lhs, *rhs});
   if (failed(result))
     return failure();
@@ -36,9 +41,12 @@ template <typename OpT>
 static LogicalResult convertUnary(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
     return failure();
-  auto x = n.floatInput(0);
+  auto x = numericInput(n, 0);
   if (failed(x))
     return failure();
+  Type elem = getElementTypeOrSelf(x->getType());
+  if (elem.isInteger(1) || (!isa<FloatType>(elem) && std::is_same_v<OpT, SigmoidOp>))
+    return n.error() << "unsupported dtype " << elem;
   auto result = n.createTyped<OpT>(x->getType(), {*x});
   if (failed(result))
     return failure();
@@ -54,8 +62,13 @@ static FailureOr<double> clipBound(NodeImporter &n, unsigned i, StringRef what,
   auto attr = n.constantInput(i, what);
   if (failed(attr))
     return failure();
-  if (attr->getNumElements() != 1 || !isa<FloatType>(attr->getElementType()))
-    return n.error() << what << " must be a float scalar";
+  if (attr->getNumElements() != 1)
+    return n.error() << what << " must be a scalar";
+  if (attr->getElementType().isSignlessInteger() &&
+      !attr->getElementType().isInteger(1))
+    return double((*attr->getValues<APInt>().begin()).getSExtValue());
+  if (!isa<FloatType>(attr->getElementType()))
+    return n.error() << what << " must be a float or integer scalar";
   APFloat v = *attr->getValues<APFloat>().begin();
   bool lost;
   v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
@@ -84,9 +97,11 @@ static LogicalResult convertClip(NodeImporter &n) {
     lo = *minV;
     hi = *maxV;
   }
-  auto x = n.floatInput(0);
+  auto x = numericInput(n, 0);
   if (failed(x))
     return failure();
+  if (getElementTypeOrSelf(x->getType()).isInteger(1))
+    return n.error() << "unsupported dtype i1";
   auto result = n.createTyped<ClipOp>(
       x->getType(), {*x},
       {n.namedAttr("min", n.b.getF64FloatAttr(lo)),
@@ -117,4 +132,5 @@ void mlir::kiln::onnx::registerElementwiseOps(ConverterMap &map) {
   map["Sigmoid"] = convertUnary<SigmoidOp>;
   map["Clip"] = convertClip;
   map["Identity"] = convertIdentity;
+  registerElementwiseFamilyOps(map);
 }
