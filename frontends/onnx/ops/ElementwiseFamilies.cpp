@@ -160,6 +160,9 @@ static LogicalResult convertUnary(NodeImporter &n) {
 
 /// Gelu(x) {approximate} → kiln.unary gelu|gelu_tanh x
 static LogicalResult convertGelu(NodeImporter &n) {
+  // Gelu joined the default domain in opset 20; before that it is unknown.
+  if (n.opset() < 20)
+    return n.error() << "unsupported op Gelu (opset " << n.opset() << ")";
   if (failed(n.checkAttributes({"approximate"})))
     return failure();
   auto approx = n.stringAttr("approximate", "none");
