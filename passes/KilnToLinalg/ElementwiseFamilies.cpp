@@ -228,8 +228,20 @@ static Value buildFloatBinary(OpBuilder &b, Location loc, BinaryKind kind,
   case BinaryKind::Pow: return math::PowFOp::create(b, loc, l, r);
   case BinaryKind::Max: return arith::MaximumFOp::create(b, loc, l, r);
   case BinaryKind::Min: return arith::MinimumFOp::create(b, loc, l, r);
-  case BinaryKind::Mod:
   case BinaryKind::Fmod: return arith::RemFOp::create(b, loc, l, r);
+  case BinaryKind::Mod: { // numpy mod: the result takes the divisor's sign
+    Value zero = createScalarConstant(b, loc, l.getType(), 0.0);
+    auto cmp = [&](arith::CmpFPredicate p, Value x, Value y) {
+      return arith::CmpFOp::create(b, loc, p, x, y);
+    };
+    Value rem = arith::RemFOp::create(b, loc, l, r);
+    Value signsDiffer = arith::XOrIOp::create(
+        b, loc, cmp(arith::CmpFPredicate::OLT, rem, zero),
+        cmp(arith::CmpFPredicate::OLT, r, zero));
+    Value fix = arith::AndIOp::create(
+        b, loc, cmp(arith::CmpFPredicate::ONE, rem, zero), signsDiffer);
+    return select(b, loc, fix, arith::AddFOp::create(b, loc, rem, r), rem);
+  }
   case BinaryKind::PRelu: {
     Value zero = createScalarConstant(b, loc, l.getType(), 0.0);
     Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, zero);

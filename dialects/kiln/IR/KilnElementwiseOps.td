@@ -107,7 +107,7 @@ def Kiln_BinaryOp : Kiln_Op<"binary", [Kiln_ElementwiseTrait,
     InferTypeOpAdaptor, AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
   let summary = "Elementwise binary function with numpy broadcasting";
   let description = [{
-    Pow, Max, Min, Mod (`mod`: integer result takes the divisor's sign, as
+    Pow, Max, Min, Mod (`mod`: the result takes the divisor's sign, as
     ONNX `fmod = 0`; `fmod`: C fmod), PRelu (`lhs` is x, `rhs` the slope) and
     the logical/bitwise And, Or, Xor (i1 or signless integers). Operands
     broadcast numpy-style.

@@ -265,8 +265,6 @@ static LogicalResult convertMod(NodeImporter &n) {
   if (failed(fmod) || failed(operands) ||
       failed(expectElement(n, (*operands)[0], false)))
     return failure();
-  if (!*fmod && isa<FloatType>(getElementTypeOrSelf((*operands)[0].getType())))
-    return n.error() << "fmod must be 1 for floating-point inputs";
   auto result = createBinary(n, *fmod ? BinaryKind::Fmod : BinaryKind::Mod,
                              (*operands)[0], (*operands)[1]);
   if (failed(result))
