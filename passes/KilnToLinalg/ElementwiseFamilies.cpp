@@ -102,8 +102,11 @@ static Value buildIntegerUnary(OpBuilder &b, Location loc, UnaryKind kind,
   switch (kind) {
   case UnaryKind::Neg:
     return arith::SubIOp::create(b, loc, createScalarConstant(b, loc, t, 0), x);
-  case UnaryKind::Abs:
-    return math::AbsIOp::create(b, loc, x);
+  case UnaryKind::Abs: { // math.absi has no lowering in the CPU pipeline
+    Value zero = createScalarConstant(b, loc, t, 0);
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+    return select(b, loc, neg, arith::SubIOp::create(b, loc, zero, x), x);
+  }
   case UnaryKind::Sign:
     return buildSign(b, loc, x);
   default: // Not: all ones is true for i1 and ~0 for integers.
