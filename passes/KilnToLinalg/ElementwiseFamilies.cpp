@@ -285,6 +285,19 @@ static Value buildIntegerBinary(OpBuilder &b, Location loc, BinaryKind kind,
   case BinaryKind::PRelu:
     return select(b, loc, cmp(arith::CmpIPredicate::slt, l, zero),
                   arith::MulIOp::create(b, loc, l, r), l);
+  case BinaryKind::ShiftLeft:
+  case BinaryKind::ShiftRight: {
+    // Counts outside [0, width) (unsigned >= width) saturate as numpy does.
+    unsigned width = t.getIntOrFloatBitWidth();
+    Value widthV = createScalarConstant(b, loc, t, width);
+    Value outOfRange = cmp(arith::CmpIPredicate::uge, r, widthV);
+    if (kind == BinaryKind::ShiftLeft)
+      return select(b, loc, outOfRange, zero, arith::ShLIOp::create(b, loc, l, r));
+    Value signFill = arith::ShRSIOp::create(
+        b, loc, l, createScalarConstant(b, loc, t, width - 1));
+    return select(b, loc, outOfRange, signFill,
+                  arith::ShRSIOp::create(b, loc, l, r));
+  }
   case BinaryKind::And: return arith::AndIOp::create(b, loc, l, r);
   case BinaryKind::Or: return arith::OrIOp::create(b, loc, l, r);
   case BinaryKind::Xor: return arith::XOrIOp::create(b, loc, l, r);

@@ -122,6 +122,13 @@ LogicalResult BinaryOp::verify() {
                               << "' needs an integer or i1 element type, got "
                               << elem;
     return success();
+  case BinaryKind::ShiftLeft:
+  case BinaryKind::ShiftRight:
+    if (!elem.isSignlessInteger() || elem.isInteger(1))
+      return emitOpError("'") << stringifyBinaryKind(getKind())
+                              << "' needs an integer element type, got "
+                              << elem;
+    return success();
   default:
     if (!isNumeric(elem))
       return emitOpError("'") << stringifyBinaryKind(getKind())

@@ -57,7 +57,8 @@ def Kiln_BinaryKind : I32EnumAttr<"BinaryKind", "elementwise binary function", [
     I32EnumAttrCase<"Min", 2, "min">, I32EnumAttrCase<"Mod", 3, "mod">,
     I32EnumAttrCase<"Fmod", 4, "fmod">, I32EnumAttrCase<"PRelu", 5, "prelu">,
     I32EnumAttrCase<"And", 6, "and">, I32EnumAttrCase<"Or", 7, "or">,
-    I32EnumAttrCase<"Xor", 8, "xor">]> {
+    I32EnumAttrCase<"Xor", 8, "xor">, I32EnumAttrCase<"ShiftLeft", 9, "shl">,
+    I32EnumAttrCase<"ShiftRight", 10, "shr">]> {
   let cppNamespace = "::mlir::kiln";
 }
 
@@ -109,8 +110,10 @@ def Kiln_BinaryOp : Kiln_Op<"binary", [Kiln_ElementwiseTrait,
   let description = [{
     Pow, Max, Min, Mod (`mod`: the result takes the divisor's sign, as
     ONNX `fmod = 0`; `fmod`: C fmod), PRelu (`lhs` is x, `rhs` the slope) and
-    the logical/bitwise And, Or, Xor (i1 or signless integers). Operands
-    broadcast numpy-style.
+    the logical/bitwise And, Or, Xor (i1 or signless integers) and BitShift
+    on signed integers (`shr` is arithmetic; a shift count outside
+    [0, width) gives 0, or -1 for `shr` of a negative value, as numpy).
+    Operands broadcast numpy-style.
 
     ```mlir
     %r = kiln.binary pow %a, %b : tensor<3x4xf32>, tensor<4xf32>

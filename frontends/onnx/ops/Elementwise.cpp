@@ -75,8 +75,49 @@ static FailureOr<double> clipBound(NodeImporter &n, unsigned i, StringRef what,
   return v.convertToDouble();
 }
 
+/// Whether optional input `i` is given but not a constant.
+static bool isRuntimeInput(NodeImporter &n, unsigned i) {
+  if (!n.hasInput(i))
+    return false;
+  auto v = n.input(i);
+  return succeeded(v) && !v->getDefiningOp<ConstantOp>();
+}
+
+/// Clip(x, min, max) with bounds computed at run time →
+/// kiln.binary min(kiln.binary max(x, min), max).
+static LogicalResult convertClipRuntimeBounds(NodeImporter &n) {
+  auto x = numericInput(n, 0);
+  if (failed(x))
+    return failure();
+  Value result = *x;
+  for (auto [i, kind] : {std::pair(1u, BinaryKind::Max),
+                         std::pair(2u, BinaryKind::Min)}) {
+    if (!n.hasInput(i))
+      continue;
+    auto bound = numericInput(n, i);
+    if (failed(bound))
+      return failure();
+    if (getElementTypeOrSelf(bound->getType()) !=
+        getElementTypeOrSelf(x->getType()))
+      return n.error() << "bounds must have the input's element type";
+    auto r = n.create<BinaryOp>(
+        {result, *bound},
+        {n.namedAttr("kind", BinaryKindAttr::get(n.ctx(), kind))});
+    if (failed(r))
+      return failure();
+    result = *r;
+  }
+  n.setResult(result);
+  return success();
+}
+
 /// Clip(x, min, max) → kiln.clip x {min, max}.
 static LogicalResult convertClip(NodeImporter &n) {
+  if (n.opset() >= 11 && (isRuntimeInput(n, 1) || isRuntimeInput(n, 2))) {
+    if (failed(n.checkAttributes({})))
+      return failure();
+    return convertClipRuntimeBounds(n);
+  }
   double lo, hi;
   if (n.opset() < 11) {
     if (failed(n.checkAttributes({"min", "max"})))

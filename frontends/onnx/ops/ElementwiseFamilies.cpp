@@ -232,6 +232,29 @@ static LogicalResult convertBinary(NodeImporter &n) {
   return success();
 }
 
+/// BitShift(x, y) {direction} → kiln.binary shl|shr x, y
+static LogicalResult convertBitShift(NodeImporter &n) {
+  if (failed(n.checkAttributes({"direction"})))
+    return failure();
+  auto direction = n.stringAttr("direction", "");
+  auto operands = sameTypedInputs(n, 2);
+  if (failed(direction) || failed(operands))
+    return failure();
+  Type elem = getElementTypeOrSelf((*operands)[0].getType());
+  if (isa<FloatType>(elem) || elem.isInteger(1))
+    return n.error() << "unsupported dtype " << elem << " (needs an integer)";
+  if (*direction != "LEFT" && *direction != "RIGHT")
+    return n.error() << "direction must be LEFT or RIGHT, got '" << *direction
+                     << "'";
+  auto result = createBinary(
+      n, *direction == "LEFT" ? BinaryKind::ShiftLeft : BinaryKind::ShiftRight,
+      (*operands)[0], (*operands)[1]);
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
 /// Pow(x, y) → kiln.binary pow x, cast(y); the exponent may have another type.
 static LogicalResult convertPow(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
@@ -451,6 +474,7 @@ void mlir::kiln::onnx::registerElementwiseFamilyOps(ConverterMap &map) {
                        "BitwiseXor"})
     map[op.str()] = convertBinary;
   map["Pow"] = convertPow;
+  map["BitShift"] = convertBitShift;
   map["Mod"] = convertMod;
   for (StringRef op : {"Max", "Min", "Sum", "Mean"})
     map[op.str()] = convertVariadic;

@@ -111,3 +111,20 @@ func.func @int_relu_clip(%x: tensor<4xi8>) -> tensor<4xi8> {
   %c = kiln.clip %r {min = -3.0 : f64, max = 0x7FF0000000000000 : f64} : tensor<4xi8>
   return %c : tensor<4xi8>
 }
+
+// -----
+
+// Shift counts outside [0, width) saturate: an arithmetic shift by width-1
+// fills with the sign for shr.
+// CHECK-LABEL: func.func @shift_right
+// CHECK: ^bb0(%[[X:.+]]: i8, %[[Y:.+]]: i8, %{{.+}}: i8):
+// CHECK: %[[W:.+]] = arith.constant 8 : i8
+// CHECK: %[[OUT:.+]] = arith.cmpi uge, %[[Y]], %[[W]] : i8
+// CHECK: %[[W1:.+]] = arith.constant 7 : i8
+// CHECK: %[[FILL:.+]] = arith.shrsi %[[X]], %[[W1]] : i8
+// CHECK: %[[SH:.+]] = arith.shrsi %[[X]], %[[Y]] : i8
+// CHECK: arith.select %[[OUT]], %[[FILL]], %[[SH]] : i8
+func.func @shift_right(%x: tensor<4xi8>, %y: tensor<4xi8>) -> tensor<4xi8> {
+  %r = kiln.binary shr %x, %y : tensor<4xi8>, tensor<4xi8>
+  return %r : tensor<4xi8>
+}
