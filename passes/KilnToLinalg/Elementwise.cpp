@@ -43,7 +43,7 @@ struct BinaryOpLowering : OpConversionPattern<KilnOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
-    if (!isa<FloatType>(elemType) && !elemType.isSignlessInteger())
+    if (!isa<FloatType>(elemType) && !isa<IntegerType>(elemType))
       return unsupported(rewriter, op, "element type must be float or "
                                              "signless integer");
     Location loc = op.getLoc();
@@ -54,8 +54,21 @@ struct BinaryOpLowering : OpConversionPattern<KilnOp> {
     Value result = createElementwiseGeneric(
         rewriter, loc, resultType,
         getBroadcastDynamicSizes(rewriter, loc, resultType, {lhs, rhs}),
-        {lhs, rhs}, maps, [](OpBuilder &b, Location l, ValueRange args) {
-          return buildBinary<FloatOp, IntOp>(b, l, args[0], args[1]);
+        {lhs, rhs}, maps, [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Type t = args[0].getType();
+          if (!isa<IntegerType>(t) || t.isSignlessInteger())
+            return buildBinary<FloatOp, IntOp>(b, l, args[0], args[1]);
+          // Unsigned integers: arith computes on signless ones of the same
+          // width (the casts cancel in the LLVM lowering).
+          Type sl = b.getIntegerType(t.getIntOrFloatBitWidth());
+          auto toSl = [&](Value v) {
+            return UnrealizedConversionCastOp::create(b, l, sl, v).getResult(0);
+          };
+          Value x = toSl(args[0]), y = toSl(args[1]);
+          Value r = std::is_same_v<IntOp, arith::DivSIOp>
+                        ? arith::DivUIOp::create(b, l, x, y).getResult()
+                        : buildBinary<FloatOp, IntOp>(b, l, x, y);
+          return UnrealizedConversionCastOp::create(b, l, t, r).getResult(0);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -78,7 +91,7 @@ struct UnaryOpLowering : OpConversionPattern<KilnOp> {
     Type elem = type.getElementType();
     bool intOk = !std::is_same_v<KilnOp, SigmoidOp>;
     if (!isa<FloatType>(elem) &&
-        !(intOk && elem.isSignlessInteger() && !elem.isInteger(1)))
+        !(intOk && isa<IntegerType>(elem) && !elem.isInteger(1)))
       return unsupported(rewriter, op, intOk ? "element type must be float or "
                                                "integer"
                                              : "element type must be float");
@@ -100,6 +113,8 @@ struct ReluLowering : UnaryOpLowering<ReluOp> {
   using UnaryOpLowering::UnaryOpLowering;
   Value buildScalar(OpBuilder &b, Location loc, ReluOp,
                     Value x) const override {
+    if (x.getType().isUnsignedInteger())
+      return x;
     Value zero = createScalarConstant(b, loc, x.getType(), 0.0);
     if (!isa<FloatType>(x.getType()))
       return arith::MaxSIOp::create(b, loc, x, zero);
@@ -124,16 +139,29 @@ struct SigmoidLowering : UnaryOpLowering<SigmoidOp> {
 /// Integer clip: bounds outside the type's range (e.g. the default ±inf)
 /// clamp nothing.
 static Value clampInteger(OpBuilder &b, Location loc, ClipOp op, Value x) {
-  unsigned width = x.getType().getIntOrFloatBitWidth();
-  double typeMin = -std::ldexp(1.0, width - 1);
-  double typeMax = std::ldexp(1.0, width - 1) - 1;
+  Type type = x.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  bool isUnsigned = type.isUnsignedInteger();
+  double typeMin = isUnsigned ? 0 : -std::ldexp(1.0, width - 1);
+  double typeMax = std::ldexp(1.0, isUnsigned ? width : width - 1) - 1;
   double lo = op.getMin().convertToDouble(), hi = op.getMax().convertToDouble();
+  Type signless = b.getIntegerType(width);
+  if (isUnsigned) // arith has no unsigned types: same bits, signless
+    x = UnrealizedConversionCastOp::create(b, loc, signless, x).getResult(0);
+  auto bound = [&](double v) {
+    return arith::ConstantOp::create(
+        b, loc, b.getIntegerAttr(signless, APInt(width, isUnsigned
+                                                            ? uint64_t(v)
+                                                            : uint64_t(int64_t(v)))));
+  };
   if (lo > typeMin)
-    x = arith::MaxSIOp::create(b, loc, x,
-                               createScalarConstant(b, loc, x.getType(), lo));
+    x = isUnsigned ? arith::MaxUIOp::create(b, loc, x, bound(lo)).getResult()
+                   : arith::MaxSIOp::create(b, loc, x, bound(lo)).getResult();
   if (hi < typeMax)
-    x = arith::MinSIOp::create(b, loc, x,
-                               createScalarConstant(b, loc, x.getType(), hi));
+    x = isUnsigned ? arith::MinUIOp::create(b, loc, x, bound(hi)).getResult()
+                   : arith::MinSIOp::create(b, loc, x, bound(hi)).getResult();
+  if (isUnsigned)
+    x = UnrealizedConversionCastOp::create(b, loc, type, x).getResult(0);
   return x;
 }
 

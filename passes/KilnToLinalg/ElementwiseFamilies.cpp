@@ -40,8 +40,11 @@ static Value truncateToStorage(OpBuilder &b, Location loc, Value x, Type to) {
                            : arith::TruncFOp::create(b, loc, to, x).getResult();
 }
 
-/// Converts scalar `x` to `to` with ONNX Cast semantics (see kiln.cast).
-static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
+/// Converts scalar `x` to the signless or float type `to` with ONNX Cast
+/// semantics (see kiln.cast); `srcUnsigned`/`dstUnsigned` say how the
+/// integers on either side are to be read.
+static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to,
+                           bool srcUnsigned, bool dstUnsigned) {
   Type from = x.getType();
   if (from == to)
     return x;
@@ -54,6 +57,7 @@ static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
   }
   auto fromFloat = dyn_cast<FloatType>(from);
   auto toFloat = dyn_cast<FloatType>(to);
+  bool zeroExtend = srcUnsigned || from.isInteger(1);
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() == toFloat.getWidth()) // f16 <-> bf16
       x = arith::ExtFOp::create(b, loc, Float32Type::get(b.getContext()), x);
@@ -62,15 +66,38 @@ static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
     return arith::TruncFOp::create(b, loc, to, x);
   }
   if (toFloat)
-    return from.isInteger(1) ? arith::UIToFPOp::create(b, loc, to, x).getResult()
-                             : arith::SIToFPOp::create(b, loc, to, x).getResult();
+    return zeroExtend ? arith::UIToFPOp::create(b, loc, to, x).getResult()
+                      : arith::SIToFPOp::create(b, loc, to, x).getResult();
   if (fromFloat)
-    return arith::FPToSIOp::create(b, loc, to, x);
+    return dstUnsigned ? arith::FPToUIOp::create(b, loc, to, x).getResult()
+                       : arith::FPToSIOp::create(b, loc, to, x).getResult();
   if (from.getIntOrFloatBitWidth() > to.getIntOrFloatBitWidth())
     return arith::TruncIOp::create(b, loc, to, x);
-  if (from.isInteger(1))
+  if (from.getIntOrFloatBitWidth() == to.getIntOrFloatBitWidth())
+    return x; // signed <-> unsigned of one width: same bits
+  if (zeroExtend)
     return arith::ExtUIOp::create(b, loc, to, x);
   return arith::ExtSIOp::create(b, loc, to, x);
+}
+
+static bool isUnsignedInt(Type t) {
+  auto i = dyn_cast<IntegerType>(t);
+  return i && i.isUnsigned();
+}
+
+/// The signless type arith computes `t` in (unsigned ints have no arith ops).
+static Type signlessType(Type t) {
+  if (isUnsignedInt(t))
+    return IntegerType::get(t.getContext(), t.getIntOrFloatBitWidth());
+  return t;
+}
+
+/// Reinterprets `v` as `t` of the same width (unsigned <-> signless); the
+/// casts cancel out when the LLVM lowering maps both to one integer type.
+static Value reinterpret(OpBuilder &b, Location loc, Value v, Type t) {
+  if (v.getType() == t)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, t, v).getResult(0);
 }
 
 /// `cond ? a : b` on scalars.
@@ -97,8 +124,15 @@ static Value buildSign(OpBuilder &b, Location loc, Value x) {
 
 /// Integer-typed neg/abs/sign/not.
 static Value buildIntegerUnary(OpBuilder &b, Location loc, UnaryKind kind,
-                               Value x) {
+                               Value x, bool isUnsigned) {
   Type t = x.getType();
+  if (isUnsigned && kind == UnaryKind::Abs)
+    return x;
+  if (isUnsigned && kind == UnaryKind::Sign)
+    return arith::ExtUIOp::create(
+        b, loc, t,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
+                              createScalarConstant(b, loc, t, 0)));
   switch (kind) {
   case UnaryKind::Neg:
     return arith::SubIOp::create(b, loc, createScalarConstant(b, loc, t, 0), x);
@@ -255,9 +289,44 @@ static Value buildFloatBinary(OpBuilder &b, Location loc, BinaryKind kind,
   }
 }
 
+/// Integer (and i1) kinds of kiln.binary, unsigned ones read as such.
+static Value buildUnsignedBinary(OpBuilder &b, Location loc, BinaryKind kind,
+                                 Value l, Value r) {
+  Type t = l.getType();
+  switch (kind) {
+  case BinaryKind::Pow: {
+    Type f64 = Float64Type::get(b.getContext());
+    Value p = math::PowFOp::create(b, loc, arith::UIToFPOp::create(b, loc, f64, l),
+                                   arith::UIToFPOp::create(b, loc, f64, r));
+    return arith::FPToUIOp::create(b, loc, t, math::RoundEvenOp::create(b, loc, p));
+  }
+  case BinaryKind::Max: return arith::MaxUIOp::create(b, loc, l, r);
+  case BinaryKind::Min: return arith::MinUIOp::create(b, loc, l, r);
+  case BinaryKind::Mod:
+  case BinaryKind::Fmod: return arith::RemUIOp::create(b, loc, l, r);
+  case BinaryKind::PRelu: return l;
+  case BinaryKind::ShiftLeft:
+  case BinaryKind::ShiftRight: {
+    Value width = createScalarConstant(b, loc, t, t.getIntOrFloatBitWidth());
+    Value outOfRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, r, width);
+    Value shifted = kind == BinaryKind::ShiftLeft
+                        ? arith::ShLIOp::create(b, loc, l, r).getResult()
+                        : arith::ShRUIOp::create(b, loc, l, r).getResult();
+    return select(b, loc, outOfRange, createScalarConstant(b, loc, t, 0),
+                  shifted);
+  }
+  default:
+    return {};
+  }
+}
+
 /// Integer (and i1) kinds of kiln.binary.
 static Value buildIntegerBinary(OpBuilder &b, Location loc, BinaryKind kind,
-                                Value l, Value r) {
+                                Value l, Value r, bool isUnsigned) {
+  if (isUnsigned)
+    if (Value v = buildUnsignedBinary(b, loc, kind, l, r))
+      return v;
   Type t = l.getType();
   Value zero = createScalarConstant(b, loc, t, 0.0);
   auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) {
@@ -306,7 +375,7 @@ static Value buildIntegerBinary(OpBuilder &b, Location loc, BinaryKind kind,
 }
 
 static Value buildCompare(OpBuilder &b, Location loc, CompareKind kind, Value l,
-                          Value r) {
+                          Value r, bool isUnsigned) {
   if (isa<FloatType>(l.getType())) {
     arith::CmpFPredicate p = arith::CmpFPredicate::OEQ;
     switch (kind) {
@@ -318,8 +387,8 @@ static Value buildCompare(OpBuilder &b, Location loc, CompareKind kind, Value l,
     }
     return arith::CmpFOp::create(b, loc, p, l, r);
   }
-  // i1 compares unsigned (true > false); other integers signed.
-  bool u = l.getType().isInteger(1);
+  // i1 compares unsigned (true > false), as do unsigned integers.
+  bool u = isUnsigned || l.getType().isInteger(1);
   arith::CmpIPredicate p = arith::CmpIPredicate::eq;
   switch (kind) {
   case CompareKind::Eq: p = arith::CmpIPredicate::eq; break;
@@ -348,32 +417,43 @@ static Value buildClassify(OpBuilder &b, Location loc, ClassifyKind kind,
   return {};
 }
 
-/// Element types the lowerings handle: floats and signless integers.
-static bool isSupportedElement(Type t) {
-  return isa<FloatType>(t) || t.isSignlessInteger();
-}
+/// Element types the lowerings handle: floats and integers.
+static bool isSupportedElement(Type t) { return isa<FloatType, IntegerType>(t); }
+
+/// Body of a family's generic: signless/float scalars in (`isUnsigned` when
+/// an integer input was unsigned), the result out.
+using FamilyScalarFn =
+    function_ref<Value(OpBuilder &, Location, ValueRange, bool isUnsigned)>;
 
 /// Lowers `op` (result `resultType`) to one generic reading `inputs` with
-/// broadcast maps and computing each element with `body`.
+/// broadcast maps and computing each element with `body`. Unsigned integers
+/// are reinterpreted as signless around the body.
 static LogicalResult lowerToGeneric(ConversionPatternRewriter &rewriter,
                                     Operation *op, ValueRange inputs,
-                                    ScalarFn body) {
+                                    FamilyScalarFn body) {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   for (Value v : inputs)
     if (!isSupportedElement(cast<RankedTensorType>(v.getType()).getElementType()))
-      return unsupported(rewriter, op, "element type must be float or "
-                                       "signless integer");
+      return unsupported(rewriter, op, "element type must be float or integer");
   if (!isSupportedElement(resultType.getElementType()))
-    return unsupported(rewriter, op, "element type must be float or "
-                                     "signless integer");
+    return unsupported(rewriter, op, "element type must be float or integer");
   Location loc = op->getLoc();
   SmallVector<AffineMap> maps;
   for (Value v : inputs)
     maps.push_back(getBroadcastMap(cast<RankedTensorType>(v.getType()), resultType));
+  Type resultElem = resultType.getElementType();
   Value result = createElementwiseGeneric(
       rewriter, loc, resultType,
       getBroadcastDynamicSizes(rewriter, loc, resultType, inputs), inputs, maps,
-      body);
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        bool isUnsigned = false;
+        SmallVector<Value> signless;
+        for (Value a : args) {
+          isUnsigned |= isUnsignedInt(a.getType());
+          signless.push_back(reinterpret(b, l, a, signlessType(a.getType())));
+        }
+        return reinterpret(b, l, body(b, l, signless, isUnsigned), resultElem);
+      });
   rewriter.replaceOp(op, result);
   return success();
 }
@@ -388,11 +468,11 @@ struct UnaryLowering : OpConversionPattern<UnaryOp> {
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(
         rewriter, op, {adaptor.getInput()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args, bool isUnsigned) -> Value {
           Value x = args[0];
           Type t = x.getType();
           if (!isa<FloatType>(t))
-            return buildIntegerUnary(b, loc, op.getKind(), x);
+            return buildIntegerUnary(b, loc, op.getKind(), x, isUnsigned);
           Value r = buildFloatUnary(b, loc, op, extendForCompute(b, loc, x));
           return truncateToStorage(b, loc, r, t);
         });
@@ -407,10 +487,11 @@ struct BinaryLowering : OpConversionPattern<BinaryOp> {
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(
         rewriter, op, {adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args, bool isUnsigned) -> Value {
           Type t = args[0].getType();
           if (!isa<FloatType>(t))
-            return buildIntegerBinary(b, loc, op.getKind(), args[0], args[1]);
+            return buildIntegerBinary(b, loc, op.getKind(), args[0], args[1],
+                                      isUnsigned);
           Value r = buildFloatBinary(b, loc, op.getKind(),
                                      extendForCompute(b, loc, args[0]),
                                      extendForCompute(b, loc, args[1]));
@@ -426,9 +507,10 @@ struct CompareLowering : OpConversionPattern<CompareOp> {
   matchAndRewrite(CompareOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(rewriter, op, {adaptor.getLhs(), adaptor.getRhs()},
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                          [&](OpBuilder &b, Location loc, ValueRange args,
+                              bool isUnsigned) {
                             return buildCompare(b, loc, op.getKind(), args[0],
-                                                args[1]);
+                                                args[1], isUnsigned);
                           });
   }
 };
@@ -440,7 +522,7 @@ struct ClassifyLowering : OpConversionPattern<ClassifyOp> {
   matchAndRewrite(ClassifyOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(rewriter, op, {adaptor.getInput()},
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                          [&](OpBuilder &b, Location loc, ValueRange args, bool) {
                             return buildClassify(b, loc, op.getKind(), args[0]);
                           });
   }
@@ -455,7 +537,7 @@ struct WhereLowering : OpConversionPattern<WhereOp> {
     return lowerToGeneric(
         rewriter, op,
         {adaptor.getCondition(), adaptor.getLhs(), adaptor.getRhs()},
-        [](OpBuilder &b, Location loc, ValueRange args) {
+        [](OpBuilder &b, Location loc, ValueRange args, bool) {
           return select(b, loc, args[0], args[1], args[2]);
         });
   }
@@ -469,8 +551,11 @@ struct CastLowering : OpConversionPattern<CastOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Type to = cast<RankedTensorType>(op.getType()).getElementType();
     return lowerToGeneric(rewriter, op, {adaptor.getInput()},
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
-                            return convertScalar(b, loc, args[0], to);
+                          [&](OpBuilder &b, Location loc, ValueRange args,
+                              bool srcUnsigned) {
+                            return convertScalar(b, loc, args[0],
+                                                 signlessType(to), srcUnsigned,
+                                                 isUnsignedInt(to));
                           });
   }
 };

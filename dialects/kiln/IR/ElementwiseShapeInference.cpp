@@ -81,9 +81,10 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-static bool isSignlessIntOrBool(Type t) { return t.isSignlessInteger(); }
+/// Integers of any signedness (unsigned ones are ONNX's uint types), i1 too.
+static bool isSignlessIntOrBool(Type t) { return isa<IntegerType>(t); }
 static bool isNumeric(Type t) {
-  return isa<FloatType>(t) || (t.isSignlessInteger() && !t.isInteger(1));
+  return isa<FloatType>(t) || (isa<IntegerType>(t) && !t.isInteger(1));
 }
 
 LogicalResult UnaryOp::verify() {
@@ -124,7 +125,7 @@ LogicalResult BinaryOp::verify() {
     return success();
   case BinaryKind::ShiftLeft:
   case BinaryKind::ShiftRight:
-    if (!elem.isSignlessInteger() || elem.isInteger(1))
+    if (!isa<IntegerType>(elem) || elem.isInteger(1))
       return emitOpError("'") << stringifyBinaryKind(getKind())
                               << "' needs an integer element type, got "
                               << elem;
@@ -145,8 +146,7 @@ LogicalResult CastOp::verify() {
   if (failed(verifyCompatibleShape(in.getShape(), out.getShape())))
     return emitOpError("shape changes from ") << in << " to " << out;
   for (Type t : {in.getElementType(), out.getElementType()})
-    if (!isa<FloatType>(t) && !t.isSignlessInteger())
-      return emitOpError("cannot convert ")
-             << t << " (floats and signless integers only)";
+    if (!isa<FloatType, IntegerType>(t))
+      return emitOpError("cannot convert ") << t << " (floats and integers only)";
   return success();
 }

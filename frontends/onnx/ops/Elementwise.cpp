@@ -64,9 +64,12 @@ static FailureOr<double> clipBound(NodeImporter &n, unsigned i, StringRef what,
     return failure();
   if (attr->getNumElements() != 1)
     return n.error() << what << " must be a scalar";
-  if (attr->getElementType().isSignlessInteger() &&
-      !attr->getElementType().isInteger(1))
-    return double((*attr->getValues<APInt>().begin()).getSExtValue());
+  if (auto intType = dyn_cast<IntegerType>(attr->getElementType());
+      intType && !intType.isInteger(1)) {
+    APInt v = *attr->getValues<APInt>().begin();
+    return intType.isUnsigned() ? double(v.getZExtValue())
+                                : double(v.getSExtValue());
+  }
   if (!isa<FloatType>(attr->getElementType()))
     return n.error() << what << " must be a float or integer scalar";
   APFloat v = *attr->getValues<APFloat>().begin();

@@ -17,14 +17,14 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx;
 
-/// Input `i` with an element type kiln computes on: a float or a signless
-/// integer (i1 included); unsigned integers are reported unsupported.
+/// Input `i` with an element type kiln computes on: a float or an integer
+/// (signless, unsigned, or i1 for bool).
 FailureOr<Value> mlir::kiln::onnx::numericInput(NodeImporter &n, unsigned i) {
   auto value = n.input(i);
   if (failed(value))
     return failure();
   Type elem = cast<RankedTensorType>(value->getType()).getElementType();
-  if (!isa<FloatType>(elem) && !elem.isSignlessInteger())
+  if (!isa<FloatType>(elem) && !isa<IntegerType>(elem))
     return n.error() << "unsupported dtype " << elem << " for input '"
                      << n.node.input(i) << "'";
   return value;
@@ -443,7 +443,7 @@ static LogicalResult convertCast(NodeImporter &n) {
     if (!toAttr)
       return n.error() << "missing required attribute 'to'";
     to = convertDataType(n.ctx(), toAttr->i());
-    if (!to || (!isa<FloatType>(to) && !to.isSignlessInteger()))
+    if (!to || !isa<FloatType, IntegerType>(to))
       return n.error() << "unsupported target dtype "
                        << dataTypeName(toAttr->i());
   }

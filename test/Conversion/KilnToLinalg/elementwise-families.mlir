@@ -128,3 +128,24 @@ func.func @shift_right(%x: tensor<4xi8>, %y: tensor<4xi8>) -> tensor<4xi8> {
   %r = kiln.binary shr %x, %y : tensor<4xi8>, tensor<4xi8>
   return %r : tensor<4xi8>
 }
+
+// -----
+
+// Unsigned integers compute as signless ones of the same width (arith has
+// no unsigned types), with the unsigned flavour of each op.
+// CHECK-LABEL: func.func @unsigned
+// CHECK: ^bb0(%[[A:.+]]: ui8, %[[B:.+]]: ui8, %{{.+}}: ui8):
+// CHECK: %[[SA:.+]] = builtin.unrealized_conversion_cast %[[A]] : ui8 to i8
+// CHECK: %[[SB:.+]] = builtin.unrealized_conversion_cast %[[B]] : ui8 to i8
+// CHECK: %[[M:.+]] = arith.maxui %[[SA]], %[[SB]] : i8
+// CHECK: %[[R:.+]] = builtin.unrealized_conversion_cast %[[M]] : i8 to ui8
+// CHECK: linalg.yield %[[R]] : ui8
+// CHECK: arith.cmpi ult, %{{.+}}, %{{.+}} : i8
+// CHECK: linalg.yield %{{.+}} : i1
+// CHECK: arith.uitofp %{{.+}} : i8 to f32
+func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xi1>, tensor<4xf32>) {
+  %m = kiln.binary max %a, %b : tensor<4xui8>, tensor<4xui8>
+  %c = kiln.compare lt %a, %b : tensor<4xui8>, tensor<4xui8>
+  %f = kiln.cast %a : tensor<4xui8> -> tensor<4xf32>
+  return %m, %c, %f : tensor<4xui8>, tensor<4xi1>, tensor<4xf32>
+}

@@ -47,10 +47,10 @@ func.func @reshape_dynamic_general(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {
 
 // -----
 
-// Unsigned integers have no arith lowering: reported, not crashed on.
-func.func @where_unsigned(%c: tensor<4xi1>, %x: tensor<4xui8>) -> tensor<4xui8> {
-  // expected-error @+2 {{cannot lower to linalg: element type must be float or signless integer}}
+// Complex numbers have no elementwise lowering: reported, not crashed on.
+func.func @where_complex(%c: tensor<4xi1>, %x: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  // expected-error @+2 {{cannot lower to linalg: element type must be float or integer}}
   // expected-error @+1 {{failed to legalize operation 'kiln.where'}}
-  %y = kiln.where %c, %x, %x : tensor<4xi1>, tensor<4xui8>, tensor<4xui8>
-  return %y : tensor<4xui8>
+  %y = kiln.where %c, %x, %x : tensor<4xi1>, tensor<4xcomplex<f32>>, tensor<4xcomplex<f32>>
+  return %y : tensor<4xcomplex<f32>>
 }
