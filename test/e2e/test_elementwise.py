@@ -401,3 +401,42 @@ def test_unsupported_dtype_is_a_clean_error(kiln, tmp_path):
     proc = run([kiln, "compile", path, "-o", str(tmp_path / "m.exe")])
     assert proc.returncode != 0 and proc.returncode < 128
     assert "exp_int" in proc.stderr and "unsupported dtype" in proc.stderr
+
+
+@pytest.mark.compiler
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "uint64"])
+def test_unsigned_ops(kiln, tmp_path, dtype):
+    """Unsigned integers are read as unsigned (values above the signed range on purpose):
+    division, remainder, max/min, right shift and comparisons differ from the signed ones.
+    onnxruntime lacks most unsigned kernels, so numpy (whose semantics ONNX follows) is the
+    reference; exact."""
+    rng = np.random.default_rng(11)
+    info = np.iinfo(dtype)
+    elem = {"uint8": TensorProto.UINT8, "uint16": TensorProto.UINT16,
+            "uint32": TensorProto.UINT32, "uint64": TensorProto.UINT64}[dtype]
+    a = rng.integers(1, info.max, SHAPE, dtype=dtype, endpoint=True)
+    b = rng.integers(1, info.max, (2, 19), dtype=dtype, endpoint=True)
+    s = rng.integers(0, info.bits + 3, (2, 19)).astype(dtype)  # some shifts >= width
+    ops = {"Add": ({}, "b"), "Sub": ({}, "b"), "Mul": ({}, "b"), "Div": ({}, "b"),
+           "Max": ({}, "b"), "Min": ({}, "b"), "Mod": ({}, "b"),
+           "Shl": ({"direction": "LEFT"}, "s"), "Shr": ({"direction": "RIGHT"}, "s")}
+    nodes = [helper.make_node("BitShift" if op.startswith("Sh") else op, ["a", rhs], [op],
+                              **attrs) for op, (attrs, rhs) in ops.items()]
+    nodes += [helper.make_node("Greater", ["a", "b"], ["Greater"]),
+              helper.make_node("Cast", ["a"], ["to_f64"], to=TensorProto.DOUBLE),
+              helper.make_node("Relu", ["a"], ["Relu"])]
+    outputs = [(op, elem, SHAPE) for op in ops] + [
+        ("Greater", TensorProto.BOOL, SHAPE), ("to_f64", TensorProto.DOUBLE, SHAPE),
+        ("Relu", elem, SHAPE)]
+    model = make_model(nodes, [("a", elem, SHAPE), ("b", elem, (2, 19)), ("s", elem, (2, 19))],
+                       outputs, opset=18)
+    got = kiln_run(kiln, model, {"a": a, "b": b, "s": s}, tmp_path)
+    with np.errstate(over="ignore"):
+        shl = np.where(s >= info.bits, 0, a << np.minimum(s, info.bits - 1)).astype(dtype)
+        shr = np.where(s >= info.bits, 0, a >> np.minimum(s, info.bits - 1)).astype(dtype)
+        ref = {"Add": a + b, "Sub": a - b, "Mul": a * b, "Div": a // b, "Max": np.maximum(a, b),
+               "Min": np.minimum(a, b), "Mod": a % b, "Shl": shl, "Shr": shr,
+               "Greater": a > b, "to_f64": a.astype(np.float64), "Relu": a}
+    for name, r in ref.items():
+        np.testing.assert_array_equal(got[name], r, err_msg=f"{dtype} {name}")
+        assert got[name].dtype == r.dtype, name
