@@ -1,6 +1,7 @@
 //===- Elementwise.cpp - kiln elementwise ops → linalg.generic ------------===//
 //
-// add/sub/mul/div/relu/sigmoid/clip each become one all-parallel
+// add/sub/mul/div/relu/sigmoid/clip (floats; all but sigmoid also signed and
+// unsigned integers) each become one all-parallel
 // linalg.generic with an identity output map; numpy broadcasting lives in the
 // operands' indexing maps (size-1 dims read index 0, missing leading dims
 // drop out), so linalg-fuse-elementwise-ops can fuse chains of them.

@@ -6,6 +6,9 @@
 // by a switch over the op's kind. f16 and bf16 compute in f32 (extf → op →
 // truncf): libm has no half-precision functions, and one rounding at the end
 // matches what onnxruntime's f16 kernels produce within their tolerance.
+// Unsigned integers (arith has no unsigned types) are reinterpreted as
+// signless ones of the same width around the body, which then picks the
+// unsigned flavour of each op (divui, maxui, cmpi ult, uitofp, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -138,30 +141,33 @@ static Value buildIntegerUnary(OpBuilder &b, Location loc, UnaryKind kind,
     return arith::SubIOp::create(b, loc, createScalarConstant(b, loc, t, 0), x);
   case UnaryKind::Abs: { // math.absi has no lowering in the CPU pipeline
     Value zero = createScalarConstant(b, loc, t, 0);
-    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+    Value neg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
     return select(b, loc, neg, arith::SubIOp::create(b, loc, zero, x), x);
   }
   case UnaryKind::Sign:
     return buildSign(b, loc, x);
   default: // Not: all ones is true for i1 and ~0 for integers.
     return arith::XOrIOp::create(
-        b, loc, x,
-        arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, -1)));
+        b, loc, x, arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, -1)));
   }
 }
 
 /// Float activations with `alpha`/`beta`, computed in `x`'s type.
 static Value buildActivation(OpBuilder &b, Location loc, UnaryKind kind,
                              Value x, double alpha, double beta) {
-  auto c = [&](double v) { return createScalarConstant(b, loc, x.getType(), v); };
+  auto c = [&](double v) {
+    return createScalarConstant(b, loc, x.getType(), v);
+  };
   auto lt = [&](Value l, Value r) {
     return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, r);
   };
-  auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r); };
+  auto mul = [&](Value l, Value r) {
+    return arith::MulFOp::create(b, loc, l, r);
+  };
   auto clamp01 = [&](Value v) {
-    return arith::MinimumFOp::create(b, loc,
-                                     arith::MaximumFOp::create(b, loc, v, c(0)),
-                                     c(1));
+    return arith::MinimumFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, v, c(0)), c(1));
   };
   switch (kind) {
   case UnaryKind::LeakyRelu:
@@ -170,12 +176,14 @@ static Value buildActivation(OpBuilder &b, Location loc, UnaryKind kind,
     return select(b, loc, lt(x, c(0)),
                   mul(c(alpha), math::ExpM1Op::create(b, loc, x)), x);
   case UnaryKind::Selu: // beta holds gamma
-    return select(b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE,
-                                                x, c(0)),
-                  mul(c(beta * alpha), math::ExpM1Op::create(b, loc, x)),
-                  mul(c(beta), x));
+    return select(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, c(0)),
+        mul(c(beta * alpha), math::ExpM1Op::create(b, loc, x)),
+        mul(c(beta), x));
   case UnaryKind::Celu: {
-    Value e = math::ExpM1Op::create(b, loc, arith::DivFOp::create(b, loc, x, c(alpha)));
+    Value e = math::ExpM1Op::create(b, loc,
+                                    arith::DivFOp::create(b, loc, x, c(alpha)));
     return arith::AddFOp::create(
         b, loc, arith::MaximumFOp::create(b, loc, x, c(0)),
         arith::MinimumFOp::create(b, loc, mul(c(alpha), e), c(0)));
@@ -183,8 +191,8 @@ static Value buildActivation(OpBuilder &b, Location loc, UnaryKind kind,
   case UnaryKind::HardSigmoid:
     return clamp01(arith::AddFOp::create(b, loc, mul(c(alpha), x), c(beta)));
   case UnaryKind::HardSwish:
-    return mul(x, clamp01(arith::AddFOp::create(b, loc, mul(c(1.0 / 6), x),
-                                                c(0.5))));
+    return mul(
+        x, clamp01(arith::AddFOp::create(b, loc, mul(c(1.0 / 6), x), c(0.5))));
   case UnaryKind::ThresholdedRelu:
     return select(b, loc, lt(c(alpha), x), x, c(0));
   case UnaryKind::Shrink: // alpha holds lambd, beta bias
@@ -202,58 +210,91 @@ static Value buildActivation(OpBuilder &b, Location loc, UnaryKind kind,
 static Value buildSoftplus(OpBuilder &b, Location loc, Value x) {
   Value zero = createScalarConstant(b, loc, x.getType(), 0.0);
   Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
-  Value tail = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
-  return arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero),
-                               tail);
+  Value tail =
+      math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+  return arith::AddFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, x, zero), tail);
 }
 
 /// Float kinds of kiln.unary on a value already in its compute type.
 static Value buildFloatUnary(OpBuilder &b, Location loc, UnaryOp op, Value x) {
-  auto c = [&](double v) { return createScalarConstant(b, loc, x.getType(), v); };
-  auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r); };
+  auto c = [&](double v) {
+    return createScalarConstant(b, loc, x.getType(), v);
+  };
+  auto mul = [&](Value l, Value r) {
+    return arith::MulFOp::create(b, loc, l, r);
+  };
   switch (op.getKind()) {
-  case UnaryKind::Exp: return math::ExpOp::create(b, loc, x);
-  case UnaryKind::Log: return math::LogOp::create(b, loc, x);
-  case UnaryKind::Sqrt: return math::SqrtOp::create(b, loc, x);
-  case UnaryKind::Reciprocal: return arith::DivFOp::create(b, loc, c(1), x);
-  case UnaryKind::Erf: return math::ErfOp::create(b, loc, x);
-  case UnaryKind::Tanh: return math::TanhOp::create(b, loc, x);
-  case UnaryKind::Sin: return math::SinOp::create(b, loc, x);
-  case UnaryKind::Cos: return math::CosOp::create(b, loc, x);
-  case UnaryKind::Tan: return math::TanOp::create(b, loc, x);
-  case UnaryKind::Asin: return math::AsinOp::create(b, loc, x);
-  case UnaryKind::Acos: return math::AcosOp::create(b, loc, x);
-  case UnaryKind::Atan: return math::AtanOp::create(b, loc, x);
-  case UnaryKind::Sinh: return math::SinhOp::create(b, loc, x);
-  case UnaryKind::Cosh: return math::CoshOp::create(b, loc, x);
-  case UnaryKind::Asinh: return math::AsinhOp::create(b, loc, x);
-  case UnaryKind::Acosh: return math::AcoshOp::create(b, loc, x);
-  case UnaryKind::Atanh: return math::AtanhOp::create(b, loc, x);
-  case UnaryKind::Floor: return math::FloorOp::create(b, loc, x);
-  case UnaryKind::Ceil: return math::CeilOp::create(b, loc, x);
-  case UnaryKind::Round: return math::RoundEvenOp::create(b, loc, x);
-  case UnaryKind::Neg: return arith::NegFOp::create(b, loc, x);
-  case UnaryKind::Abs: return math::AbsFOp::create(b, loc, x);
-  case UnaryKind::Sign: return buildSign(b, loc, x);
-  case UnaryKind::Softplus: return buildSoftplus(b, loc, x);
+  case UnaryKind::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case UnaryKind::Log:
+    return math::LogOp::create(b, loc, x);
+  case UnaryKind::Sqrt:
+    return math::SqrtOp::create(b, loc, x);
+  case UnaryKind::Reciprocal:
+    return arith::DivFOp::create(b, loc, c(1), x);
+  case UnaryKind::Erf:
+    return math::ErfOp::create(b, loc, x);
+  case UnaryKind::Tanh:
+    return math::TanhOp::create(b, loc, x);
+  case UnaryKind::Sin:
+    return math::SinOp::create(b, loc, x);
+  case UnaryKind::Cos:
+    return math::CosOp::create(b, loc, x);
+  case UnaryKind::Tan:
+    return math::TanOp::create(b, loc, x);
+  case UnaryKind::Asin:
+    return math::AsinOp::create(b, loc, x);
+  case UnaryKind::Acos:
+    return math::AcosOp::create(b, loc, x);
+  case UnaryKind::Atan:
+    return math::AtanOp::create(b, loc, x);
+  case UnaryKind::Sinh:
+    return math::SinhOp::create(b, loc, x);
+  case UnaryKind::Cosh:
+    return math::CoshOp::create(b, loc, x);
+  case UnaryKind::Asinh:
+    return math::AsinhOp::create(b, loc, x);
+  case UnaryKind::Acosh:
+    return math::AcoshOp::create(b, loc, x);
+  case UnaryKind::Atanh:
+    return math::AtanhOp::create(b, loc, x);
+  case UnaryKind::Floor:
+    return math::FloorOp::create(b, loc, x);
+  case UnaryKind::Ceil:
+    return math::CeilOp::create(b, loc, x);
+  case UnaryKind::Round:
+    return math::RoundEvenOp::create(b, loc, x);
+  case UnaryKind::Neg:
+    return arith::NegFOp::create(b, loc, x);
+  case UnaryKind::Abs:
+    return math::AbsFOp::create(b, loc, x);
+  case UnaryKind::Sign:
+    return buildSign(b, loc, x);
+  case UnaryKind::Softplus:
+    return buildSoftplus(b, loc, x);
   case UnaryKind::Softsign:
     return arith::DivFOp::create(
-        b, loc, x, arith::AddFOp::create(b, loc, c(1), math::AbsFOp::create(b, loc, x)));
+        b, loc, x,
+        arith::AddFOp::create(b, loc, c(1), math::AbsFOp::create(b, loc, x)));
   case UnaryKind::Mish:
     return mul(x, math::TanhOp::create(b, loc, buildSoftplus(b, loc, x)));
   case UnaryKind::Gelu: // x/2 * (1 + erf(x / sqrt(2)))
-    return mul(mul(c(0.5), x),
-               arith::AddFOp::create(
-                   b, loc, c(1), math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)))));
+    return mul(
+        mul(c(0.5), x),
+        arith::AddFOp::create(
+            b, loc, c(1), math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)))));
   case UnaryKind::GeluTanh: { // x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     Value cube = mul(mul(x, x), x);
     Value inner = mul(c(std::sqrt(2.0 / M_PI)),
                       arith::AddFOp::create(b, loc, x, mul(c(0.044715), cube)));
     return mul(mul(c(0.5), x),
-               arith::AddFOp::create(b, loc, c(1), math::TanhOp::create(b, loc, inner)));
+               arith::AddFOp::create(b, loc, c(1),
+                                     math::TanhOp::create(b, loc, inner)));
   }
   default:
-    return buildActivation(b, loc, op.getKind(), x, op.getAlpha().convertToDouble(),
+    return buildActivation(b, loc, op.getKind(), x,
+                           op.getAlpha().convertToDouble(),
                            op.getBeta().convertToDouble());
   }
 }
@@ -262,26 +303,31 @@ static Value buildFloatUnary(OpBuilder &b, Location loc, UnaryOp op, Value x) {
 static Value buildFloatBinary(OpBuilder &b, Location loc, BinaryKind kind,
                               Value l, Value r) {
   switch (kind) {
-  case BinaryKind::Pow: return math::PowFOp::create(b, loc, l, r);
-  case BinaryKind::Max: return arith::MaximumFOp::create(b, loc, l, r);
-  case BinaryKind::Min: return arith::MinimumFOp::create(b, loc, l, r);
-  case BinaryKind::Fmod: return arith::RemFOp::create(b, loc, l, r);
+  case BinaryKind::Pow:
+    return math::PowFOp::create(b, loc, l, r);
+  case BinaryKind::Max:
+    return arith::MaximumFOp::create(b, loc, l, r);
+  case BinaryKind::Min:
+    return arith::MinimumFOp::create(b, loc, l, r);
+  case BinaryKind::Fmod:
+    return arith::RemFOp::create(b, loc, l, r);
   case BinaryKind::Mod: { // numpy mod: the result takes the divisor's sign
     Value zero = createScalarConstant(b, loc, l.getType(), 0.0);
     auto cmp = [&](arith::CmpFPredicate p, Value x, Value y) {
       return arith::CmpFOp::create(b, loc, p, x, y);
     };
     Value rem = arith::RemFOp::create(b, loc, l, r);
-    Value signsDiffer = arith::XOrIOp::create(
-        b, loc, cmp(arith::CmpFPredicate::OLT, rem, zero),
-        cmp(arith::CmpFPredicate::OLT, r, zero));
+    Value signsDiffer =
+        arith::XOrIOp::create(b, loc, cmp(arith::CmpFPredicate::OLT, rem, zero),
+                              cmp(arith::CmpFPredicate::OLT, r, zero));
     Value fix = arith::AndIOp::create(
         b, loc, cmp(arith::CmpFPredicate::ONE, rem, zero), signsDiffer);
     return select(b, loc, fix, arith::AddFOp::create(b, loc, rem, r), rem);
   }
   case BinaryKind::PRelu: {
     Value zero = createScalarConstant(b, loc, l.getType(), 0.0);
-    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, zero);
+    Value neg =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, zero);
     return select(b, loc, neg, arith::MulFOp::create(b, loc, l, r), l);
   }
   default:
@@ -296,15 +342,21 @@ static Value buildUnsignedBinary(OpBuilder &b, Location loc, BinaryKind kind,
   switch (kind) {
   case BinaryKind::Pow: {
     Type f64 = Float64Type::get(b.getContext());
-    Value p = math::PowFOp::create(b, loc, arith::UIToFPOp::create(b, loc, f64, l),
-                                   arith::UIToFPOp::create(b, loc, f64, r));
-    return arith::FPToUIOp::create(b, loc, t, math::RoundEvenOp::create(b, loc, p));
+    Value p =
+        math::PowFOp::create(b, loc, arith::UIToFPOp::create(b, loc, f64, l),
+                             arith::UIToFPOp::create(b, loc, f64, r));
+    return arith::FPToUIOp::create(b, loc, t,
+                                   math::RoundEvenOp::create(b, loc, p));
   }
-  case BinaryKind::Max: return arith::MaxUIOp::create(b, loc, l, r);
-  case BinaryKind::Min: return arith::MinUIOp::create(b, loc, l, r);
+  case BinaryKind::Max:
+    return arith::MaxUIOp::create(b, loc, l, r);
+  case BinaryKind::Min:
+    return arith::MinUIOp::create(b, loc, l, r);
   case BinaryKind::Mod:
-  case BinaryKind::Fmod: return arith::RemUIOp::create(b, loc, l, r);
-  case BinaryKind::PRelu: return l;
+  case BinaryKind::Fmod:
+    return arith::RemUIOp::create(b, loc, l, r);
+  case BinaryKind::PRelu:
+    return l;
   case BinaryKind::ShiftLeft:
   case BinaryKind::ShiftRight: {
     Value width = createScalarConstant(b, loc, t, t.getIntOrFloatBitWidth());
@@ -335,18 +387,23 @@ static Value buildIntegerBinary(OpBuilder &b, Location loc, BinaryKind kind,
   switch (kind) {
   case BinaryKind::Pow: { // exact for the small results integer Pow is used for
     Type f64 = Float64Type::get(b.getContext());
-    Value p = math::PowFOp::create(b, loc, arith::SIToFPOp::create(b, loc, f64, l),
-                                   arith::SIToFPOp::create(b, loc, f64, r));
-    return arith::FPToSIOp::create(b, loc, t, math::RoundEvenOp::create(b, loc, p));
+    Value p =
+        math::PowFOp::create(b, loc, arith::SIToFPOp::create(b, loc, f64, l),
+                             arith::SIToFPOp::create(b, loc, f64, r));
+    return arith::FPToSIOp::create(b, loc, t,
+                                   math::RoundEvenOp::create(b, loc, p));
   }
-  case BinaryKind::Max: return arith::MaxSIOp::create(b, loc, l, r);
-  case BinaryKind::Min: return arith::MinSIOp::create(b, loc, l, r);
-  case BinaryKind::Fmod: return arith::RemSIOp::create(b, loc, l, r);
+  case BinaryKind::Max:
+    return arith::MaxSIOp::create(b, loc, l, r);
+  case BinaryKind::Min:
+    return arith::MinSIOp::create(b, loc, l, r);
+  case BinaryKind::Fmod:
+    return arith::RemSIOp::create(b, loc, l, r);
   case BinaryKind::Mod: { // the result takes the divisor's sign
     Value rem = arith::RemSIOp::create(b, loc, l, r);
-    Value signsDiffer = arith::XOrIOp::create(
-        b, loc, cmp(arith::CmpIPredicate::slt, rem, zero),
-        cmp(arith::CmpIPredicate::slt, r, zero));
+    Value signsDiffer =
+        arith::XOrIOp::create(b, loc, cmp(arith::CmpIPredicate::slt, rem, zero),
+                              cmp(arith::CmpIPredicate::slt, r, zero));
     Value fix = arith::AndIOp::create(
         b, loc, cmp(arith::CmpIPredicate::ne, rem, zero), signsDiffer);
     return select(b, loc, fix, arith::AddIOp::create(b, loc, rem, r), rem);
@@ -361,15 +418,19 @@ static Value buildIntegerBinary(OpBuilder &b, Location loc, BinaryKind kind,
     Value widthV = createScalarConstant(b, loc, t, width);
     Value outOfRange = cmp(arith::CmpIPredicate::uge, r, widthV);
     if (kind == BinaryKind::ShiftLeft)
-      return select(b, loc, outOfRange, zero, arith::ShLIOp::create(b, loc, l, r));
+      return select(b, loc, outOfRange, zero,
+                    arith::ShLIOp::create(b, loc, l, r));
     Value signFill = arith::ShRSIOp::create(
         b, loc, l, createScalarConstant(b, loc, t, width - 1));
     return select(b, loc, outOfRange, signFill,
                   arith::ShRSIOp::create(b, loc, l, r));
   }
-  case BinaryKind::And: return arith::AndIOp::create(b, loc, l, r);
-  case BinaryKind::Or: return arith::OrIOp::create(b, loc, l, r);
-  case BinaryKind::Xor: return arith::XOrIOp::create(b, loc, l, r);
+  case BinaryKind::And:
+    return arith::AndIOp::create(b, loc, l, r);
+  case BinaryKind::Or:
+    return arith::OrIOp::create(b, loc, l, r);
+  case BinaryKind::Xor:
+    return arith::XOrIOp::create(b, loc, l, r);
   }
   return {};
 }
@@ -379,11 +440,21 @@ static Value buildCompare(OpBuilder &b, Location loc, CompareKind kind, Value l,
   if (isa<FloatType>(l.getType())) {
     arith::CmpFPredicate p = arith::CmpFPredicate::OEQ;
     switch (kind) {
-    case CompareKind::Eq: p = arith::CmpFPredicate::OEQ; break;
-    case CompareKind::Gt: p = arith::CmpFPredicate::OGT; break;
-    case CompareKind::Ge: p = arith::CmpFPredicate::OGE; break;
-    case CompareKind::Lt: p = arith::CmpFPredicate::OLT; break;
-    case CompareKind::Le: p = arith::CmpFPredicate::OLE; break;
+    case CompareKind::Eq:
+      p = arith::CmpFPredicate::OEQ;
+      break;
+    case CompareKind::Gt:
+      p = arith::CmpFPredicate::OGT;
+      break;
+    case CompareKind::Ge:
+      p = arith::CmpFPredicate::OGE;
+      break;
+    case CompareKind::Lt:
+      p = arith::CmpFPredicate::OLT;
+      break;
+    case CompareKind::Le:
+      p = arith::CmpFPredicate::OLE;
+      break;
     }
     return arith::CmpFOp::create(b, loc, p, l, r);
   }
@@ -391,11 +462,21 @@ static Value buildCompare(OpBuilder &b, Location loc, CompareKind kind, Value l,
   bool u = isUnsigned || l.getType().isInteger(1);
   arith::CmpIPredicate p = arith::CmpIPredicate::eq;
   switch (kind) {
-  case CompareKind::Eq: p = arith::CmpIPredicate::eq; break;
-  case CompareKind::Gt: p = u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt; break;
-  case CompareKind::Ge: p = u ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge; break;
-  case CompareKind::Lt: p = u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt; break;
-  case CompareKind::Le: p = u ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle; break;
+  case CompareKind::Eq:
+    p = arith::CmpIPredicate::eq;
+    break;
+  case CompareKind::Gt:
+    p = u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt;
+    break;
+  case CompareKind::Ge:
+    p = u ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge;
+    break;
+  case CompareKind::Lt:
+    p = u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt;
+    break;
+  case CompareKind::Le:
+    p = u ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle;
+    break;
   }
   return arith::CmpIOp::create(b, loc, p, l, r);
 }
@@ -410,15 +491,20 @@ static Value buildClassify(OpBuilder &b, Location loc, ClassifyKind kind,
   switch (kind) {
   case ClassifyKind::IsNaN:
     return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  case ClassifyKind::IsInf: return eq(math::AbsFOp::create(b, loc, x), inf);
-  case ClassifyKind::IsPosInf: return eq(x, inf);
-  case ClassifyKind::IsNegInf: return eq(x, -inf);
+  case ClassifyKind::IsInf:
+    return eq(math::AbsFOp::create(b, loc, x), inf);
+  case ClassifyKind::IsPosInf:
+    return eq(x, inf);
+  case ClassifyKind::IsNegInf:
+    return eq(x, -inf);
   }
   return {};
 }
 
 /// Element types the lowerings handle: floats and integers.
-static bool isSupportedElement(Type t) { return isa<FloatType, IntegerType>(t); }
+static bool isSupportedElement(Type t) {
+  return isa<FloatType, IntegerType>(t);
+}
 
 /// Body of a family's generic: signless/float scalars in (`isUnsigned` when
 /// an integer input was unsigned), the result out.
@@ -433,14 +519,16 @@ static LogicalResult lowerToGeneric(ConversionPatternRewriter &rewriter,
                                     FamilyScalarFn body) {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   for (Value v : inputs)
-    if (!isSupportedElement(cast<RankedTensorType>(v.getType()).getElementType()))
+    if (!isSupportedElement(
+            cast<RankedTensorType>(v.getType()).getElementType()))
       return unsupported(rewriter, op, "element type must be float or integer");
   if (!isSupportedElement(resultType.getElementType()))
     return unsupported(rewriter, op, "element type must be float or integer");
   Location loc = op->getLoc();
   SmallVector<AffineMap> maps;
   for (Value v : inputs)
-    maps.push_back(getBroadcastMap(cast<RankedTensorType>(v.getType()), resultType));
+    maps.push_back(
+        getBroadcastMap(cast<RankedTensorType>(v.getType()), resultType));
   Type resultElem = resultType.getElementType();
   Value result = createElementwiseGeneric(
       rewriter, loc, resultType,
@@ -468,7 +556,8 @@ struct UnaryLowering : OpConversionPattern<UnaryOp> {
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(
         rewriter, op, {adaptor.getInput()},
-        [&](OpBuilder &b, Location loc, ValueRange args, bool isUnsigned) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args,
+            bool isUnsigned) -> Value {
           Value x = args[0];
           Type t = x.getType();
           if (!isa<FloatType>(t))
@@ -487,7 +576,8 @@ struct BinaryLowering : OpConversionPattern<BinaryOp> {
                   ConversionPatternRewriter &rewriter) const override {
     return lowerToGeneric(
         rewriter, op, {adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args, bool isUnsigned) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args,
+            bool isUnsigned) -> Value {
           Type t = args[0].getType();
           if (!isa<FloatType>(t))
             return buildIntegerBinary(b, loc, op.getKind(), args[0], args[1],
@@ -506,12 +596,12 @@ struct CompareLowering : OpConversionPattern<CompareOp> {
   LogicalResult
   matchAndRewrite(CompareOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    return lowerToGeneric(rewriter, op, {adaptor.getLhs(), adaptor.getRhs()},
-                          [&](OpBuilder &b, Location loc, ValueRange args,
-                              bool isUnsigned) {
-                            return buildCompare(b, loc, op.getKind(), args[0],
-                                                args[1], isUnsigned);
-                          });
+    return lowerToGeneric(
+        rewriter, op, {adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args, bool isUnsigned) {
+          return buildCompare(b, loc, op.getKind(), args[0], args[1],
+                              isUnsigned);
+        });
   }
 };
 
@@ -521,10 +611,11 @@ struct ClassifyLowering : OpConversionPattern<ClassifyOp> {
   LogicalResult
   matchAndRewrite(ClassifyOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    return lowerToGeneric(rewriter, op, {adaptor.getInput()},
-                          [&](OpBuilder &b, Location loc, ValueRange args, bool) {
-                            return buildClassify(b, loc, op.getKind(), args[0]);
-                          });
+    return lowerToGeneric(
+        rewriter, op, {adaptor.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange args, bool) {
+          return buildClassify(b, loc, op.getKind(), args[0]);
+        });
   }
 };
 
@@ -550,13 +641,12 @@ struct CastLowering : OpConversionPattern<CastOp> {
   matchAndRewrite(CastOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Type to = cast<RankedTensorType>(op.getType()).getElementType();
-    return lowerToGeneric(rewriter, op, {adaptor.getInput()},
-                          [&](OpBuilder &b, Location loc, ValueRange args,
-                              bool srcUnsigned) {
-                            return convertScalar(b, loc, args[0],
-                                                 signlessType(to), srcUnsigned,
-                                                 isUnsignedInt(to));
-                          });
+    return lowerToGeneric(
+        rewriter, op, {adaptor.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange args, bool srcUnsigned) {
+          return convertScalar(b, loc, args[0], signlessType(to), srcUnsigned,
+                               isUnsignedInt(to));
+        });
   }
 };
 
@@ -564,7 +654,6 @@ struct CastLowering : OpConversionPattern<CastOp> {
 
 void kiln::populateElementwiseFamiliesToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<UnaryLowering, BinaryLowering, CompareLowering,
-               ClassifyLowering, WhereLowering, CastLowering>(
-      patterns.getContext());
+  patterns.add<UnaryLowering, BinaryLowering, CompareLowering, ClassifyLowering,
+               WhereLowering, CastLowering>(patterns.getContext());
 }

@@ -17,8 +17,8 @@ using namespace mlir::kiln;
 #include "dialects/kiln/IR/KilnEnums.cpp.inc"
 
 /// Broadcast shape of `types`, or an error naming them.
-static FailureOr<SmallVector<int64_t>>
-broadcastAll(std::optional<Location> loc, ArrayRef<Type> types) {
+static FailureOr<SmallVector<int64_t>> broadcastAll(std::optional<Location> loc,
+                                                    ArrayRef<Type> types) {
   SmallVector<int64_t> shape;
   for (Type t : types) {
     auto ranked = cast<RankedTensorType>(t);
@@ -72,8 +72,8 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
   Type lhs = adaptor.getLhs().getType();
-  auto shape = broadcastAll(loc, {adaptor.getCondition().getType(), lhs,
-                                  adaptor.getRhs().getType()});
+  auto shape = broadcastAll(
+      loc, {adaptor.getCondition().getType(), lhs, adaptor.getRhs().getType()});
   if (failed(shape))
     return failure();
   types.push_back(RankedTensorType::get(
@@ -119,16 +119,16 @@ LogicalResult BinaryOp::verify() {
   case BinaryKind::Or:
   case BinaryKind::Xor:
     if (!isSignlessIntOrBool(elem))
-      return emitOpError("'") << stringifyBinaryKind(getKind())
-                              << "' needs an integer or i1 element type, got "
-                              << elem;
+      return emitOpError("'")
+             << stringifyBinaryKind(getKind())
+             << "' needs an integer or i1 element type, got " << elem;
     return success();
   case BinaryKind::ShiftLeft:
   case BinaryKind::ShiftRight:
     if (!isa<IntegerType>(elem) || elem.isInteger(1))
-      return emitOpError("'") << stringifyBinaryKind(getKind())
-                              << "' needs an integer element type, got "
-                              << elem;
+      return emitOpError("'")
+             << stringifyBinaryKind(getKind())
+             << "' needs an integer element type, got " << elem;
     return success();
   default:
     if (!isNumeric(elem))
@@ -147,6 +147,7 @@ LogicalResult CastOp::verify() {
     return emitOpError("shape changes from ") << in << " to " << out;
   for (Type t : {in.getElementType(), out.getElementType()})
     if (!isa<FloatType, IntegerType>(t))
-      return emitOpError("cannot convert ") << t << " (floats and integers only)";
+      return emitOpError("cannot convert ")
+             << t << " (floats and integers only)";
   return success();
 }

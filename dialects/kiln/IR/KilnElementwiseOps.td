@@ -44,10 +44,10 @@ def Kiln_UnaryKind : I32EnumAttr<"UnaryKind", "elementwise unary function", [
     I32EnumAttrCase<"HardSigmoid", 30, "hard_sigmoid">,
     I32EnumAttrCase<"ThresholdedRelu", 31, "thresholded_relu">,
     I32EnumAttrCase<"Shrink", 32, "shrink">,
-    // Float or signless integer.
+    // Float or integer.
     I32EnumAttrCase<"Neg", 40, "neg">, I32EnumAttrCase<"Abs", 41, "abs">,
     I32EnumAttrCase<"Sign", 42, "sign">,
-    // Signless integer or i1 (ONNX Not and BitwiseNot).
+    // Integer or i1 (ONNX Not and BitwiseNot).
     I32EnumAttrCase<"Not", 50, "not">]> {
   let cppNamespace = "::mlir::kiln";
 }
@@ -89,7 +89,8 @@ def Kiln_UnaryOp : Kiln_Op<"unary", [Kiln_ElementwiseTrait,
     use `alpha`; selu uses `alpha` and `beta` (ONNX gamma); hard_sigmoid
     `alpha * x + beta`; shrink uses `alpha` as lambd and `beta` as bias.
     Float kinds need a float element type, `neg`/`abs`/`sign` any numeric
-    type, `not` a signless integer or i1.
+    type, `not` an integer or i1. Unsigned integers (ONNX uint types) are
+    read as unsigned throughout the family ops.
 
     ```mlir
     %r = kiln.unary exp %x : tensor<1x64xf32>
@@ -110,8 +111,8 @@ def Kiln_BinaryOp : Kiln_Op<"binary", [Kiln_ElementwiseTrait,
   let description = [{
     Pow, Max, Min, Mod (`mod`: the result takes the divisor's sign, as
     ONNX `fmod = 0`; `fmod`: C fmod), PRelu (`lhs` is x, `rhs` the slope) and
-    the logical/bitwise And, Or, Xor (i1 or signless integers) and BitShift
-    on signed integers (`shr` is arithmetic; a shift count outside
+    the logical/bitwise And, Or, Xor (i1 or integers) and BitShift
+    (`shr` is arithmetic on signed integers; a shift count outside
     [0, width) gives 0, or -1 for `shr` of a negative value, as numpy).
     Operands broadcast numpy-style.
 
@@ -132,7 +133,7 @@ def Kiln_CompareOp : Kiln_Op<"compare", [Kiln_ElementwiseTrait,
   let summary = "Elementwise comparison to i1 with numpy broadcasting";
   let description = [{
     ONNX Equal, Greater, GreaterOrEqual, Less, LessOrEqual. Floats compare
-    ordered (NaN compares false), integers signed.
+    ordered (NaN compares false), integers by their signedness.
 
     ```mlir
     %r = kiln.compare gt %a, %b : tensor<3x4xf32>, tensor<4xf32>
@@ -180,7 +181,8 @@ def Kiln_CastOp : Kiln_Op<"cast", [Kiln_ElementwiseTrait]> {
   let description = [{
     Converts each element to the result's element type: floats round to
     nearest even, float → integer truncates toward zero, anything → i1 is
-    `!= 0`, i1 → number is 0 or 1. Shapes agree.
+    `!= 0`, i1 → number is 0 or 1, unsigned integers zero-extend. Shapes
+    agree.
 
     ```mlir
     %r = kiln.cast %x : tensor<2x3xf32> -> tensor<2x3xf16>

@@ -32,7 +32,7 @@ FailureOr<Value> mlir::kiln::onnx::numericInput(NodeImporter &n, unsigned i) {
 
 /// Inputs `0..count-1`, all numeric and of one element type.
 static FailureOr<SmallVector<Value>> sameTypedInputs(NodeImporter &n,
-                                                      unsigned count) {
+                                                     unsigned count) {
   SmallVector<Value> values;
   for (unsigned i = 0; i < count; ++i) {
     auto v = numericInput(n, i);
@@ -43,9 +43,8 @@ static FailureOr<SmallVector<Value>> sameTypedInputs(NodeImporter &n,
   Type elem = getElementTypeOrSelf(values.front().getType());
   for (Value v : values)
     if (getElementTypeOrSelf(v.getType()) != elem)
-      return n.error() << "inputs have different element types ("
-                       << elem << " and " << getElementTypeOrSelf(v.getType())
-                       << ")";
+      return n.error() << "inputs have different element types (" << elem
+                       << " and " << getElementTypeOrSelf(v.getType()) << ")";
   return values;
 }
 
@@ -102,12 +101,14 @@ static std::optional<UnaryInfo> lookupUnary(StringRef op) {
       .Case("HardSwish", UnaryInfo{K::HardSwish})
       .Case("LeakyRelu", UnaryInfo{K::LeakyRelu, true, "alpha", 0.01f})
       .Case("Elu", UnaryInfo{K::Elu, true, "alpha", 1.0f})
-      .Case("Selu", UnaryInfo{K::Selu, true, "alpha", 1.67326319217681884765625f,
-                              "gamma", 1.05070102214813232421875f})
+      .Case("Selu",
+            UnaryInfo{K::Selu, true, "alpha", 1.67326319217681884765625f,
+                      "gamma", 1.05070102214813232421875f})
       .Case("Celu", UnaryInfo{K::Celu, true, "alpha", 1.0f})
       .Case("HardSigmoid",
             UnaryInfo{K::HardSigmoid, true, "alpha", 0.2f, "beta", 0.5f})
-      .Case("ThresholdedRelu", UnaryInfo{K::ThresholdedRelu, true, "alpha", 1.0f})
+      .Case("ThresholdedRelu",
+            UnaryInfo{K::ThresholdedRelu, true, "alpha", 1.0f})
       .Case("Shrink", UnaryInfo{K::Shrink, true, "lambd", 0.5f, "bias", 0.0f})
       .Case("Neg", UnaryInfo{K::Neg, false})
       .Case("Abs", UnaryInfo{K::Abs, false})
@@ -172,8 +173,8 @@ static LogicalResult convertGelu(NodeImporter &n) {
   if (*approx != "none" && *approx != "tanh")
     return n.error() << "unsupported approximate '" << *approx
                      << "' (expected none or tanh)";
-  return createUnary(n, *x, *approx == "tanh" ? UnaryKind::GeluTanh
-                                              : UnaryKind::Gelu);
+  return createUnary(n, *x,
+                     *approx == "tanh" ? UnaryKind::GeluTanh : UnaryKind::Gelu);
 }
 
 /// Not(x) / BitwiseNot(x) → kiln.unary not x
@@ -219,7 +220,8 @@ static LogicalResult convertBinary(NodeImporter &n) {
     return failure();
   BinaryKind kind = *lookupBinary(n.opType());
   Type elem = getElementTypeOrSelf((*operands)[0].getType());
-  bool logical = n.opType() == "And" || n.opType() == "Or" || n.opType() == "Xor";
+  bool logical =
+      n.opType() == "And" || n.opType() == "Or" || n.opType() == "Xor";
   bool bitwise = n.opType().starts_with("Bitwise");
   if ((logical && !elem.isInteger(1)) ||
       (bitwise && (isa<FloatType>(elem) || elem.isInteger(1))) ||
@@ -461,17 +463,19 @@ static LogicalResult convertCast(NodeImporter &n) {
 
 void mlir::kiln::onnx::registerElementwiseFamilyOps(ConverterMap &map) {
   for (StringRef op :
-       {"Exp", "Log", "Sqrt", "Reciprocal", "Erf", "Tanh", "Sin", "Cos", "Tan",
-        "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
-        "Floor", "Ceil", "Round", "Softplus", "Softsign", "Mish", "HardSwish",
-        "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "ThresholdedRelu",
-        "Shrink", "Neg", "Abs", "Sign"})
+       {"Exp",      "Log",      "Sqrt",  "Reciprocal",  "Erf",
+        "Tanh",     "Sin",      "Cos",   "Tan",         "Asin",
+        "Acos",     "Atan",     "Sinh",  "Cosh",        "Asinh",
+        "Acosh",    "Atanh",    "Floor", "Ceil",        "Round",
+        "Softplus", "Softsign", "Mish",  "HardSwish",   "LeakyRelu",
+        "Elu",      "Selu",     "Celu",  "HardSigmoid", "ThresholdedRelu",
+        "Shrink",   "Neg",      "Abs",   "Sign"})
     map[op.str()] = convertUnary;
   map["Gelu"] = convertGelu;
   map["Not"] = convertNot;
   map["BitwiseNot"] = convertNot;
-  for (StringRef op : {"PRelu", "And", "Or", "Xor", "BitwiseAnd", "BitwiseOr",
-                       "BitwiseXor"})
+  for (StringRef op :
+       {"PRelu", "And", "Or", "Xor", "BitwiseAnd", "BitwiseOr", "BitwiseXor"})
     map[op.str()] = convertBinary;
   map["Pow"] = convertPow;
   map["BitShift"] = convertBitShift;
