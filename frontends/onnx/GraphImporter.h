@@ -86,6 +86,7 @@ using ConvertFn = LogicalResult (*)(NodeImporter &);
 /// Converters by ONNX op type (ai.onnx domain), filled by the op-family files.
 using ConverterMap = llvm::StringMap<ConvertFn>;
 void registerElementwiseOps(ConverterMap &map);
+void registerElementwiseFamilyOps(ConverterMap &map);
 void registerLinearOps(ConverterMap &map);
 void registerPoolingOps(ConverterMap &map);
 void registerShapeOps(ConverterMap &map);
@@ -214,6 +215,9 @@ private:
 //===----------------------------------------------------------------------===//
 // Helpers shared by converters
 //===----------------------------------------------------------------------===//
+
+/// Input `i` of a float or signless-integer (incl. bool) element type.
+FailureOr<Value> numericInput(NodeImporter &n, unsigned i);
 
 /// Resolves ONNX `auto_pad` (NOTSET, VALID, SAME_UPPER, SAME_LOWER) into
 /// explicit begin-then-end pads. SAME_* needs static spatial dims.

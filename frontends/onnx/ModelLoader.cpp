@@ -87,6 +87,12 @@ Type mlir::kiln::onnx::convertDataType(MLIRContext *ctx, int32_t dataType) {
     return b.getIntegerType(64);
   case ::onnx::TensorProto::UINT8:
     return b.getIntegerType(8, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   case ::onnx::TensorProto::BOOL:
     return b.getI1Type();
   default:

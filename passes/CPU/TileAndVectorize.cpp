@@ -243,6 +243,12 @@ static void vectorizeOps(RewriterBase &rewriter, func::FuncOp func) {
   for (linalg::LinalgOp op : ops) {
     if (op.hasDynamicShape() || !linalg::hasVectorizationImpl(op))
       continue;
+    // Bool tensors are one byte per element in memory, but LLVM loads and
+    // stores vector<N x i1> bit-packed: such ops stay scalar loops.
+    if (llvm::any_of(op->getOperands(), [](Value v) {
+          return getElementTypeOrSelf(v.getType()).isInteger(1);
+        }))
+      continue;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result =
         linalg::vectorize(rewriter, op, /*inputVectorSizes=*/{},

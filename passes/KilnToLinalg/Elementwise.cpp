@@ -1,6 +1,7 @@
 //===- Elementwise.cpp - kiln elementwise ops → linalg.generic ------------===//
 //
-// add/sub/mul/div/relu/sigmoid/clip each become one all-parallel
+// add/sub/mul/div/relu/sigmoid/clip (floats; all but sigmoid also signed and
+// unsigned integers) each become one all-parallel
 // linalg.generic with an identity output map; numpy broadcasting lives in the
 // operands' indexing maps (size-1 dims read index 0, missing leading dims
 // drop out), so linalg-fuse-elementwise-ops can fuse chains of them.
@@ -15,6 +16,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -40,7 +44,7 @@ struct BinaryOpLowering : OpConversionPattern<KilnOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type elemType = resultType.getElementType();
-    if (!isa<FloatType>(elemType) && !elemType.isSignlessInteger())
+    if (!isa<FloatType>(elemType) && !isa<IntegerType>(elemType))
       return unsupported(rewriter, op, "element type must be float or "
                                              "signless integer");
     Location loc = op.getLoc();
@@ -51,8 +55,21 @@ struct BinaryOpLowering : OpConversionPattern<KilnOp> {
     Value result = createElementwiseGeneric(
         rewriter, loc, resultType,
         getBroadcastDynamicSizes(rewriter, loc, resultType, {lhs, rhs}),
-        {lhs, rhs}, maps, [](OpBuilder &b, Location l, ValueRange args) {
-          return buildBinary<FloatOp, IntOp>(b, l, args[0], args[1]);
+        {lhs, rhs}, maps, [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Type t = args[0].getType();
+          if (!isa<IntegerType>(t) || t.isSignlessInteger())
+            return buildBinary<FloatOp, IntOp>(b, l, args[0], args[1]);
+          // Unsigned integers: arith computes on signless ones of the same
+          // width (the casts cancel in the LLVM lowering).
+          Type sl = b.getIntegerType(t.getIntOrFloatBitWidth());
+          auto toSl = [&](Value v) {
+            return UnrealizedConversionCastOp::create(b, l, sl, v).getResult(0);
+          };
+          Value x = toSl(args[0]), y = toSl(args[1]);
+          Value r = std::is_same_v<IntOp, arith::DivSIOp>
+                        ? arith::DivUIOp::create(b, l, x, y).getResult()
+                        : buildBinary<FloatOp, IntOp>(b, l, x, y);
+          return UnrealizedConversionCastOp::create(b, l, t, r).getResult(0);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -72,8 +89,13 @@ struct UnaryOpLowering : OpConversionPattern<KilnOp> {
   matchAndRewrite(KilnOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    if (!isa<FloatType>(type.getElementType()))
-      return unsupported(rewriter, op, "element type must be float");
+    Type elem = type.getElementType();
+    bool intOk = !std::is_same_v<KilnOp, SigmoidOp>;
+    if (!isa<FloatType>(elem) &&
+        !(intOk && isa<IntegerType>(elem) && !elem.isInteger(1)))
+      return unsupported(rewriter, op, intOk ? "element type must be float or "
+                                               "integer"
+                                             : "element type must be float");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     Value result = createElementwiseGeneric(
@@ -92,7 +114,11 @@ struct ReluLowering : UnaryOpLowering<ReluOp> {
   using UnaryOpLowering::UnaryOpLowering;
   Value buildScalar(OpBuilder &b, Location loc, ReluOp,
                     Value x) const override {
+    if (x.getType().isUnsignedInteger())
+      return x;
     Value zero = createScalarConstant(b, loc, x.getType(), 0.0);
+    if (!isa<FloatType>(x.getType()))
+      return arith::MaxSIOp::create(b, loc, x, zero);
     return arith::MaximumFOp::create(b, loc, x, zero);
   }
 };
@@ -111,11 +137,42 @@ struct SigmoidLowering : UnaryOpLowering<SigmoidOp> {
   }
 };
 
+/// Integer clip: bounds outside the type's range (e.g. the default ±inf)
+/// clamp nothing.
+static Value clampInteger(OpBuilder &b, Location loc, ClipOp op, Value x) {
+  Type type = x.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  bool isUnsigned = type.isUnsignedInteger();
+  double typeMin = isUnsigned ? 0 : -std::ldexp(1.0, width - 1);
+  double typeMax = std::ldexp(1.0, isUnsigned ? width : width - 1) - 1;
+  double lo = op.getMin().convertToDouble(), hi = op.getMax().convertToDouble();
+  Type signless = b.getIntegerType(width);
+  if (isUnsigned) // arith has no unsigned types: same bits, signless
+    x = UnrealizedConversionCastOp::create(b, loc, signless, x).getResult(0);
+  auto bound = [&](double v) {
+    return arith::ConstantOp::create(
+        b, loc, b.getIntegerAttr(signless, APInt(width, isUnsigned
+                                                            ? uint64_t(v)
+                                                            : uint64_t(int64_t(v)))));
+  };
+  if (lo > typeMin)
+    x = isUnsigned ? arith::MaxUIOp::create(b, loc, x, bound(lo)).getResult()
+                   : arith::MaxSIOp::create(b, loc, x, bound(lo)).getResult();
+  if (hi < typeMax)
+    x = isUnsigned ? arith::MinUIOp::create(b, loc, x, bound(hi)).getResult()
+                   : arith::MinSIOp::create(b, loc, x, bound(hi)).getResult();
+  if (isUnsigned)
+    x = UnrealizedConversionCastOp::create(b, loc, type, x).getResult(0);
+  return x;
+}
+
 /// kiln.clip(x) {min, max} → generic { minimumf(maximumf(x, min), max) }
 struct ClipLowering : UnaryOpLowering<ClipOp> {
   using UnaryOpLowering::UnaryOpLowering;
   Value buildScalar(OpBuilder &b, Location loc, ClipOp op,
                     Value x) const override {
+    if (!isa<FloatType>(x.getType()))
+      return clampInteger(b, loc, op, x);
     Value lo = createScalarConstant(b, loc, x.getType(),
                                     op.getMin().convertToDouble());
     Value hi = createScalarConstant(b, loc, x.getType(),
@@ -134,4 +191,5 @@ void kiln::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryOpLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                BinaryOpLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                ReluLowering, SigmoidLowering, ClipLowering>(ctx);
+  populateElementwiseFamiliesToLinalgPatterns(patterns);
 }

@@ -21,6 +21,7 @@ namespace mlir::kiln {
 void populateKilnToLinalgPatterns(RewritePatternSet &patterns);
 
 void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
+void populateElementwiseFamiliesToLinalgPatterns(RewritePatternSet &patterns);
 void populateLinearToLinalgPatterns(RewritePatternSet &patterns);
 void populateConvolutionToLinalgPatterns(RewritePatternSet &patterns);
 void populatePoolingToLinalgPatterns(RewritePatternSet &patterns);

@@ -15,6 +15,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/kiln/IR/KilnEnums.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/kiln/IR/KilnOps.h.inc"
 

@@ -101,6 +101,8 @@ def Kiln_ClipOp : Kiln_Op<"clip", [Kiln_ElementwiseTrait,
   let hasVerifier = 1;
 }
 
+include "dialects/kiln/IR/KilnElementwiseOps.td"
+
 //===----------------------------------------------------------------------===//
 // Contractions and convolution
 //===----------------------------------------------------------------------===//

@@ -29,10 +29,10 @@ func.func @avg_pool_ceil_dynamic(%x: tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32>
 
 // -----
 
-func.func @relu_int(%x: tensor<4xi32>) -> tensor<4xi32> {
+func.func @sigmoid_int(%x: tensor<4xi32>) -> tensor<4xi32> {
   // expected-error @+2 {{cannot lower to linalg: element type must be float}}
-  // expected-error @+1 {{failed to legalize operation 'kiln.relu'}}
-  %y = kiln.relu %x : tensor<4xi32>
+  // expected-error @+1 {{failed to legalize operation 'kiln.sigmoid'}}
+  %y = kiln.sigmoid %x : tensor<4xi32>
   return %y : tensor<4xi32>
 }
 
@@ -43,4 +43,14 @@ func.func @reshape_dynamic_general(%x: tensor<?x6xf32>) -> tensor<?x?x4xf32> {
   // expected-error @+1 {{failed to legalize operation 'kiln.reshape'}}
   %y = kiln.reshape %x : tensor<?x6xf32> -> tensor<?x?x4xf32>
   return %y : tensor<?x?x4xf32>
+}
+
+// -----
+
+// Complex numbers have no elementwise lowering: reported, not crashed on.
+func.func @where_complex(%c: tensor<4xi1>, %x: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  // expected-error @+2 {{cannot lower to linalg: element type must be float or integer}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.where'}}
+  %y = kiln.where %c, %x, %x : tensor<4xi1>, tensor<4xcomplex<f32>>, tensor<4xcomplex<f32>>
+  return %y : tensor<4xcomplex<f32>>
 }
