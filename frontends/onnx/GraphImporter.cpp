@@ -297,6 +297,8 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerPoolingOps(converters);
   registerShapeOps(converters);
   registerNormalizationOps(converters);
+  registerReductionOps(converters);
+  registerAttentionOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

@@ -90,6 +90,8 @@ void registerLinearOps(ConverterMap &map);
 void registerPoolingOps(ConverterMap &map);
 void registerShapeOps(ConverterMap &map);
 void registerNormalizationOps(ConverterMap &map);
+void registerReductionOps(ConverterMap &map);
+void registerAttentionOps(ConverterMap &map);
 
 class GraphImporter {
 public:

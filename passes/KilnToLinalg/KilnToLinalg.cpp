@@ -37,6 +37,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateReductionToLinalgPatterns(patterns);
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  populateAttentionToLinalgPatterns(patterns);
 }
 
 namespace {

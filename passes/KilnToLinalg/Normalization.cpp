@@ -1,4 +1,9 @@
-//===- Normalization.cpp - kiln.batch_norm → linalg.generic ---------------===//
+//===- Normalization.cpp - kiln.batch_norm, kiln.normalize → linalg -------===//
+//
+// kiln.normalize is two reductions (mean, then the mean of squared
+// deviations; for rms only the latter of x itself) in the accumulator type
+// and one elementwise generic that standardises, scales and shifts, reading
+// the statistics and the parameters through broadcast maps.
 //
 // Inference batch norm folds to one affine map per channel: y = x * s + t
 // with s = scale / sqrt(var + eps) and t = bias - mean * s. s and t are two
@@ -8,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/KilnToLinalg/KilnToLinalg.h"
+#include "passes/KilnToLinalg/ReductionBuilders.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
 
@@ -73,8 +78,109 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   }
 };
 
+/// kiln.normalize(x, scale, bias) {axes} → mean = sum(x) / n,
+/// var = sum((x - mean)^2) / n, (x - mean) * rsqrt(var + eps) * scale + bias
+struct NormalizeLowering : OpConversionPattern<NormalizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(NormalizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elemType = type.getElementType();
+    Type accType = getAccumulatorType(elemType);
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value input = adaptor.getInput();
+    ArrayRef<int64_t> axes = op.getAxes();
+    bool rms = op.getRms();
+    int64_t rank = type.getRank();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = getReducedMap(ctx, rank, axes);
+    Value count = getReducedCount(rewriter, loc, input, axes, accType);
+    Value zero = createScalarConstant(rewriter, loc, accType, 0.0);
+
+    Value mean;
+    if (!rms) {
+      Value sum = buildReduction(
+          rewriter, loc, input, axes, {input}, {id}, zero,
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value x = castFloat(b, l, a[0], accType);
+            return arith::AddFOp::create(b, l, x, a[1]).getResult();
+          });
+      mean = createElementwiseGeneric(
+          rewriter, loc, cast<RankedTensorType>(sum.getType()),
+          getDynamicSizes(rewriter, loc, sum), {sum},
+          {rewriter.getMultiDimIdentityMap(reduced.getNumResults())},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            return arith::DivFOp::create(b, l, a[0], count).getResult();
+          });
+    }
+    SmallVector<Value> statInputs = {input};
+    SmallVector<AffineMap> statMaps = {id};
+    if (mean) {
+      statInputs.push_back(mean);
+      statMaps.push_back(reduced);
+    }
+    Value squares = buildReduction(
+        rewriter, loc, input, axes, statInputs, statMaps, zero,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x = castFloat(b, l, a[0], accType);
+          if (mean)
+            x = arith::SubFOp::create(b, l, x, a[1]);
+          Value sq = arith::MulFOp::create(b, l, x, x);
+          return arith::AddFOp::create(b, l, sq, a.back()).getResult();
+        });
+    double eps = op.getEpsilon().convertToDouble();
+    // 1 / sqrt(sum / n + eps), once per reduced row.
+    Value invStd = createElementwiseGeneric(
+        rewriter, loc, cast<RankedTensorType>(squares.getType()),
+        getDynamicSizes(rewriter, loc, squares), {squares},
+        {rewriter.getMultiDimIdentityMap(reduced.getNumResults())},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value var = arith::DivFOp::create(b, l, a[0], count);
+          Value shifted = arith::AddFOp::create(
+              b, l, var, createScalarConstant(b, l, accType, eps));
+          return math::RsqrtOp::create(b, l, shifted).getResult();
+        });
+
+    SmallVector<Value> inputs = {input, invStd};
+    SmallVector<AffineMap> maps = {id, reduced};
+    if (mean) {
+      inputs.push_back(mean);
+      maps.push_back(reduced);
+    }
+    Value scale = adaptor.getScale(), bias = adaptor.getBias();
+    for (Value param : {scale, bias}) {
+      if (!param)
+        continue;
+      inputs.push_back(param);
+      maps.push_back(
+          getBroadcastMap(cast<RankedTensorType>(param.getType()), type));
+    }
+    Value result = createElementwiseGeneric(
+        rewriter, loc, type, getDynamicSizes(rewriter, loc, input), inputs,
+        maps, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x = castFloat(b, l, a[0], accType);
+          unsigned next = 2;
+          if (mean)
+            x = arith::SubFOp::create(b, l, x, a[next++]);
+          x = arith::MulFOp::create(b, l, x, a[1]);
+          if (scale)
+            x = arith::MulFOp::create(b, l, x,
+                                      castFloat(b, l, a[next++], accType));
+          if (bias)
+            x = arith::AddFOp::create(b, l, x,
+                                      castFloat(b, l, a[next++], accType));
+          return castFloat(b, l, x, elemType);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering>(patterns.getContext());
+  patterns.add<BatchNormLowering, NormalizeLowering>(patterns.getContext());
 }
