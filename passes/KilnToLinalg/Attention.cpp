@@ -8,9 +8,9 @@
 // fully masked rows giving 0, and the contraction with V.
 //
 // rotary_embedding is one elementwise generic: each output reads its own
-// element and its rotation partner through affine maps with mod/floordiv
-// (partner d ± rd/2, or d xor 1 when interleaved), and the cos/sin entry of
-// its pair (gathered with tensor.extract when position_ids are given).
+// element through the identity map and, with tensor.extract, its rotation
+// partner (d ± rd/2, or d xor 1 when interleaved) and the cos/sin entry of
+// its pair (the row picked by position_ids when given).
 //
 //===----------------------------------------------------------------------===//
 
@@ -233,46 +233,55 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
     MLIRContext *ctx = rewriter.getContext();
     int64_t rd = op.getRotaryDim(), half = rd / 2;
     bool interleaved = op.getInterleaved();
-    AffineExpr b, h, s, d;
-    bindDims(ctx, b, h, s, d);
-    // Partner and pair index stay in bounds for d >= rd too (unused there).
-    AffineExpr partner = interleaved ? d + 1 - (d % 2) * 2 : (d + half) % rd;
-    AffineExpr pair = interleaved ? d.floorDiv(2) % half : d % half;
-    auto map = [&](ArrayRef<AffineExpr> e) {
-      return AffineMap::get(4, 0, e, ctx);
-    };
+    Value x = adaptor.getInput();
     Value cos = adaptor.getCos(), sin = adaptor.getSin();
     Value ids = adaptor.getPositionIds();
-    SmallVector<Value> inputs = {adaptor.getInput(), adaptor.getInput()};
-    SmallVector<AffineMap> maps = {map({b, h, s, d}),
-                                   map({b, h, s, partner})};
+    // The rotation partner and the cos/sin entries are read with
+    // tensor.extract at computed indices: d ± rd/2 (d xor 1 interleaved) and
+    // the pair index are not projected permutations.
+    SmallVector<Value> inputs = {x};
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(4)};
     if (ids) {
       inputs.push_back(ids);
-      maps.push_back(map({b, s}));
-    } else {
-      inputs.append({cos, sin});
-      maps.append({map({b, s, pair}), map({b, s, pair})});
+      maps.push_back(AffineMap::get(4, 0,
+                                    {rewriter.getAffineDimExpr(0),
+                                     rewriter.getAffineDimExpr(2)},
+                                    ctx));
     }
     Value result = createElementwiseGeneric(
         rewriter, loc, type, {}, inputs, maps,
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          auto cst = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(nb, l, v).getResult();
+          };
+          Value bi = linalg::IndexOp::create(nb, l, 0);
+          Value hi = linalg::IndexOp::create(nb, l, 1);
+          Value si = linalg::IndexOp::create(nb, l, 2);
           Value di = linalg::IndexOp::create(nb, l, 3);
-          Value c, sn;
-          if (ids) {
-            Value row = arith::IndexCastOp::create(nb, l, nb.getIndexType(),
-                                                   a[2]);
-            Value pairOf = di;
-            if (interleaved)
-              pairOf = arith::DivUIOp::create(
-                  nb, l, di, arith::ConstantIndexOp::create(nb, l, 2));
-            Value j = arith::RemUIOp::create(
-                nb, l, pairOf, arith::ConstantIndexOp::create(nb, l, half));
-            c = tensor::ExtractOp::create(nb, l, cos, ValueRange{row, j});
-            sn = tensor::ExtractOp::create(nb, l, sin, ValueRange{row, j});
+          // Indices beyond rd are clamped into range; their result is x.
+          Value dr = arith::RemUIOp::create(nb, l, di, cst(rd));
+          Value partner, pair;
+          if (interleaved) {
+            Value odd = arith::RemUIOp::create(nb, l, dr, cst(2));
+            Value even = arith::SubIOp::create(nb, l, dr, odd);
+            Value oddPartner = arith::AddIOp::create(nb, l, even, cst(1));
+            Value isOdd = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                                odd, cst(1));
+            partner = arith::SelectOp::create(nb, l, isOdd, even, oddPartner);
+            pair = arith::DivUIOp::create(nb, l, dr, cst(2));
           } else {
-            c = a[2];
-            sn = a[3];
+            partner = arith::RemUIOp::create(
+                nb, l, arith::AddIOp::create(nb, l, dr, cst(half)), cst(rd));
+            pair = arith::RemUIOp::create(nb, l, dr, cst(half));
           }
+          Value xp = tensor::ExtractOp::create(
+              nb, l, x, ValueRange{bi, hi, si, partner});
+          SmallVector<Value> at = {bi, si, pair};
+          if (ids)
+            at = {arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[1]),
+                  pair};
+          Value c = tensor::ExtractOp::create(nb, l, cos, at);
+          Value sn = tensor::ExtractOp::create(nb, l, sin, at);
           // The first of each pair subtracts, the second adds.
           Value first;
           if (interleaved) {
@@ -287,7 +296,7 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
                 arith::ConstantIndexOp::create(nb, l, half));
           }
           Value xc = arith::MulFOp::create(nb, l, a[0], c);
-          Value ps = arith::MulFOp::create(nb, l, a[1], sn);
+          Value ps = arith::MulFOp::create(nb, l, xp, sn);
           Value rotated = arith::SelectOp::create(
               nb, l, first, arith::SubFOp::create(nb, l, xc, ps),
               arith::AddFOp::create(nb, l, xc, ps));

@@ -78,6 +78,69 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   }
 };
 
+} // namespace
+
+/// Mean (null for rms) and 1/sqrt(var + eps) of `input` over `axes`, in the
+/// accumulator type with the axes dropped: a sum reduction, then a reduction
+/// of squared deviations (of x itself for rms).
+static std::pair<Value, Value> buildNormStats(OpBuilder &b, Location loc,
+                                              Value input,
+                                              ArrayRef<int64_t> axes,
+                                              double eps, bool rms) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type accType = getAccumulatorType(type.getElementType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap reduced = getReducedMap(ctx, rank, axes);
+  AffineMap rowId = b.getMultiDimIdentityMap(reduced.getNumResults());
+  Value count = getReducedCount(b, loc, input, axes, accType);
+  Value zero = createScalarConstant(b, loc, accType, 0.0);
+
+  Value mean;
+  if (!rms) {
+    Value sum = buildReduction(
+        b, loc, input, axes, {input}, {id}, zero,
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value x = castFloat(nb, l, a[0], accType);
+          return arith::AddFOp::create(nb, l, x, a[1]).getResult();
+        });
+    mean = createElementwiseGeneric(
+        b, loc, cast<RankedTensorType>(sum.getType()),
+        getDynamicSizes(b, loc, sum), {sum}, {rowId},
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::DivFOp::create(nb, l, a[0], count).getResult();
+        });
+  }
+  SmallVector<Value> statInputs = {input};
+  SmallVector<AffineMap> statMaps = {id};
+  if (mean) {
+    statInputs.push_back(mean);
+    statMaps.push_back(reduced);
+  }
+  Value squares = buildReduction(
+      b, loc, input, axes, statInputs, statMaps, zero,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value x = castFloat(nb, l, a[0], accType);
+        if (mean)
+          x = arith::SubFOp::create(nb, l, x, a[1]);
+        Value sq = arith::MulFOp::create(nb, l, x, x);
+        return arith::AddFOp::create(nb, l, sq, a.back()).getResult();
+      });
+  Value invStd = createElementwiseGeneric(
+      b, loc, cast<RankedTensorType>(squares.getType()),
+      getDynamicSizes(b, loc, squares), {squares}, {rowId},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value var = arith::DivFOp::create(nb, l, a[0], count);
+        Value shifted = arith::AddFOp::create(
+            nb, l, var, createScalarConstant(nb, l, accType, eps));
+        return math::RsqrtOp::create(nb, l, shifted).getResult();
+      });
+  return {mean, invStd};
+}
+
+namespace {
+
 /// kiln.normalize(x, scale, bias) {axes} → mean = sum(x) / n,
 /// var = sum((x - mean)^2) / n, (x - mean) * rsqrt(var + eps) * scale + bias
 struct NormalizeLowering : OpConversionPattern<NormalizeOp> {
@@ -90,62 +153,16 @@ struct NormalizeLowering : OpConversionPattern<NormalizeOp> {
     Type elemType = type.getElementType();
     Type accType = getAccumulatorType(elemType);
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value input = adaptor.getInput();
-    ArrayRef<int64_t> axes = op.getAxes();
-    bool rms = op.getRms();
     int64_t rank = type.getRank();
-    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap reduced = getReducedMap(ctx, rank, axes);
-    Value count = getReducedCount(rewriter, loc, input, axes, accType);
-    Value zero = createScalarConstant(rewriter, loc, accType, 0.0);
-
-    Value mean;
-    if (!rms) {
-      Value sum = buildReduction(
-          rewriter, loc, input, axes, {input}, {id}, zero,
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            Value x = castFloat(b, l, a[0], accType);
-            return arith::AddFOp::create(b, l, x, a[1]).getResult();
-          });
-      mean = createElementwiseGeneric(
-          rewriter, loc, cast<RankedTensorType>(sum.getType()),
-          getDynamicSizes(rewriter, loc, sum), {sum},
-          {rewriter.getMultiDimIdentityMap(reduced.getNumResults())},
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            return arith::DivFOp::create(b, l, a[0], count).getResult();
-          });
-    }
-    SmallVector<Value> statInputs = {input};
-    SmallVector<AffineMap> statMaps = {id};
-    if (mean) {
-      statInputs.push_back(mean);
-      statMaps.push_back(reduced);
-    }
-    Value squares = buildReduction(
-        rewriter, loc, input, axes, statInputs, statMaps, zero,
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value x = castFloat(b, l, a[0], accType);
-          if (mean)
-            x = arith::SubFOp::create(b, l, x, a[1]);
-          Value sq = arith::MulFOp::create(b, l, x, x);
-          return arith::AddFOp::create(b, l, sq, a.back()).getResult();
-        });
-    double eps = op.getEpsilon().convertToDouble();
-    // 1 / sqrt(sum / n + eps), once per reduced row.
-    Value invStd = createElementwiseGeneric(
-        rewriter, loc, cast<RankedTensorType>(squares.getType()),
-        getDynamicSizes(rewriter, loc, squares), {squares},
-        {rewriter.getMultiDimIdentityMap(reduced.getNumResults())},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value var = arith::DivFOp::create(b, l, a[0], count);
-          Value shifted = arith::AddFOp::create(
-              b, l, var, createScalarConstant(b, l, accType, eps));
-          return math::RsqrtOp::create(b, l, shifted).getResult();
-        });
-
+    auto [mean, invStd] =
+        buildNormStats(rewriter, loc, input, op.getAxes(),
+                       op.getEpsilon().convertToDouble(), op.getRms());
+    AffineMap reduced =
+        getReducedMap(rewriter.getContext(), rank, op.getAxes());
     SmallVector<Value> inputs = {input, invStd};
-    SmallVector<AffineMap> maps = {id, reduced};
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   reduced};
     if (mean) {
       inputs.push_back(mean);
       maps.push_back(reduced);
@@ -158,12 +175,13 @@ struct NormalizeLowering : OpConversionPattern<NormalizeOp> {
       maps.push_back(
           getBroadcastMap(cast<RankedTensorType>(param.getType()), type));
     }
+    Value hasMean = mean;
     Value result = createElementwiseGeneric(
         rewriter, loc, type, getDynamicSizes(rewriter, loc, input), inputs,
         maps, [&](OpBuilder &b, Location l, ValueRange a) {
           Value x = castFloat(b, l, a[0], accType);
           unsigned next = 2;
-          if (mean)
+          if (hasMean)
             x = arith::SubFOp::create(b, l, x, a[next++]);
           x = arith::MulFOp::create(b, l, x, a[1]);
           if (scale)
@@ -179,8 +197,43 @@ struct NormalizeLowering : OpConversionPattern<NormalizeOp> {
   }
 };
 
+/// kiln.norm_stats(x) {axes} → the mean and rsqrt(var + eps) of kiln.normalize,
+/// cast to the result type, reduced axes kept as 1
+struct NormStatsLowering : OpConversionPattern<NormStatsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(NormStatsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto [mean, invStd] = buildNormStats(
+        rewriter, loc, adaptor.getInput(), op.getAxes(),
+        op.getEpsilon().convertToDouble(), /*rms=*/false);
+    SmallVector<Value> results;
+    for (auto [stat, result] : llvm::zip(ValueRange{mean, invStd},
+                                         op.getResults())) {
+      auto resultType = cast<RankedTensorType>(result.getType());
+      auto statType = cast<RankedTensorType>(stat.getType());
+      Type elemType = resultType.getElementType();
+      if (statType.getElementType() != elemType)
+        stat = createElementwiseGeneric(
+            rewriter, loc, RankedTensorType::get(statType.getShape(), elemType),
+            getDynamicSizes(rewriter, loc, stat), {stat},
+            {rewriter.getMultiDimIdentityMap(statType.getRank())},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              return castFloat(b, l, a[0], elemType);
+            });
+      results.push_back(
+          restoreKeptDims(rewriter, loc, stat, resultType, op.getAxes()));
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering, NormalizeLowering>(patterns.getContext());
+  patterns.add<BatchNormLowering, NormalizeLowering, NormStatsLowering>(
+      patterns.getContext());
 }

@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kiln;
 
@@ -208,7 +210,29 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       rewriter.replaceOp(op, input);
       return success();
     }
-    int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    int64_t rank = inputType.getRank();
+    // Reducing an empty set gives the combiner's identity, passed through the
+    // epilogue (0, 1, -inf, +inf; log(0) = -inf); no loops over zero trips.
+    if (llvm::any_of(axes, [&](int64_t a) {
+          return inputType.getDimSize(a) == 0;
+        })) {
+      if (!resultType.hasStaticShape())
+        return unsupported(rewriter, op, "empty reduction with dynamic dims");
+      double value = kind == "prod" ? 1.0 : 0.0;
+      if (kind == "log_sum" || kind == "log_sum_exp" || kind == "max")
+        value = -INFINITY;
+      else if (kind == "min")
+        value = INFINITY;
+      else if (kind == "mean")
+        value = NAN;
+      Value fill = isFloat || (kind != "max" && kind != "min")
+                       ? createScalarConstant(rewriter, loc, elemType, value)
+                       : reductionInit(rewriter, loc, kind, elemType);
+      rewriter.replaceOp(
+          op, createFilledTensor(rewriter, loc, resultType, {}, fill));
+      return success();
+    }
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     auto toAcc = [&](OpBuilder &b, Location l, Value v) {
       return isFloat ? castFloat(b, l, v, accType) : v;

@@ -234,7 +234,7 @@ def test_gemm(tmp_path, compiled, ta, tb, alpha, beta, cshape):
 @pytest.mark.parametrize("case", ["4d", "gqa", "causal", "mask_float", pytest.param(
     "mask_bool", marks=pytest.mark.xfail(reason="bool tensors read through vector loads of i1 "
                                          "(bit-packed in LLVM) in the CPU pipeline", strict=True)),
-    "3d", "softcap", "f16"])
+    "3d", "softcap", "f16", "past", "past_causal_mask"])
 def test_attention(tmp_path, compiled, case):
     dtype = np.float16 if case == "f16" else np.float32
     b, hq, hkv, s, t, d = 2, 4, 4, 5, 6, 8
@@ -255,10 +255,19 @@ def test_attention(tmp_path, compiled, case):
                ("v", dtype, [b, hkv, t, d])]
     if case == "mask_float":
         ins.append(("m", np.float32, [s, t]))
+    if case.startswith("past"):
+        p = 3
+        ins.append(("m", np.float32, [s, t + p]) if case == "past_causal_mask" else ("", None, None))
+        ins += [("pk", dtype, [b, hkv, p, d]), ("pv", dtype, [b, hkv, p, d])]
+        attrs["is_causal"] = int(case == "past_causal_mask")
     if case == "mask_bool":
         ins.append(("m", bool, [b, 1, s, t]))
-    node = helper.make_node("Attention", [i[0] for i in ins], ["y"], **attrs)
-    model = make_model(node, ins, [("y", dtype, None)], opset=23)
+    outs = [("y", dtype, None)]
+    if case.startswith("past"):
+        outs += [("present_k", dtype, None), ("present_v", dtype, None)]
+    node = helper.make_node("Attention", [i[0] for i in ins], [o[0] for o in outs], **attrs)
+    ins = [i for i in ins if i[0]]
+    model = make_model(node, ins, outs, opset=23)
     try:
         import onnxruntime as ort
         ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -266,3 +275,47 @@ def test_attention(tmp_path, compiled, case):
     except Exception:  # noqa: BLE001 — onnxruntime lacks this form: use the reference evaluator
         ref = "onnx.reference"
     check(tmp_path, compiled, model, ins, ref=ref)
+
+
+def test_layer_norm_stats(tmp_path, compiled):
+    ins = [("x", np.float32, [2, 3, 8]), ("s", np.float32, [8]), ("b", np.float32, [8])]
+    node = helper.make_node("LayerNormalization", ["x", "s", "b"], ["y", "mean", "inv"], axis=-1)
+    model = make_model(node, ins, [("y", np.float32, None), ("mean", np.float32, None),
+                                   ("inv", np.float32, None)], opset=17)
+    check(tmp_path, compiled, model, ins)
+
+
+@pytest.mark.parametrize("eq,shapes", [("bij,bjk->bik", [[2, 3, 4], [2, 4, 5]]),
+                                       ("ij->ji", [[3, 4]]), ("ij->i", [[3, 4]]),
+                                       ("...ij,...jk", [[2, 3, 4], [2, 4, 5]]),
+                                       ("i,i", [[7], [7]]), ("bhqd,bhkd->bhqk", [[1, 2, 3, 4], [1, 2, 5, 4]])])
+def test_einsum(tmp_path, compiled, eq, shapes):
+    ins = [(f"x{i}", np.float32, s) for i, s in enumerate(shapes)]
+    node = helper.make_node("Einsum", [i[0] for i in ins], ["y"], equation=eq)
+    model = make_model(node, ins, [("y", np.float32, None)], opset=12)
+    check(tmp_path, compiled, model, ins)
+
+
+@pytest.mark.parametrize("interleaved", [0, 1])
+@pytest.mark.parametrize("form", ["4d", "3d_pos", "partial"])
+def test_rotary_embedding(tmp_path, compiled, interleaved, form):
+    b, h, s, d = 2, 2, 3, 8
+    rd = 4 if form == "partial" else d
+    attrs = {"interleaved": interleaved}
+    if form == "partial":
+        attrs["rotary_embedding_dim"] = rd
+    if form == "3d_pos":
+        ins = [("x", np.float32, [b, s, h * d]), ("cos", np.float32, [10, rd // 2]),
+               ("sin", np.float32, [10, rd // 2])]
+        attrs["num_heads"] = h
+    else:
+        ins = [("x", np.float32, [b, h, s, d]), ("cos", np.float32, [b, s, rd // 2]),
+               ("sin", np.float32, [b, s, rd // 2])]
+    inits = []
+    names = [i[0] for i in ins]
+    if form == "3d_pos":
+        inits = [helper.make_tensor("pos", TensorProto.INT64, [b, s], [1, 4, 2, 9, 0, 3])]
+        names.append("pos")
+    node = helper.make_node("RotaryEmbedding", names, ["y"], **attrs)
+    model = make_model(node, ins, [("y", np.float32, None)], opset=23, initializers=inits)
+    check(tmp_path, compiled, model, ins, ref="onnx.reference")

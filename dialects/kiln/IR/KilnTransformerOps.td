@@ -173,4 +173,26 @@ def Kiln_EinsumOp : Kiln_Op<"einsum"> {
   let hasVerifier = 1;
 }
 
+def Kiln_NormStatsOp : Kiln_Op<"norm_stats"> {
+  let summary = "Mean and 1/sqrt(var + epsilon) over axes (LayerNorm outputs)";
+  let description = [{
+    The statistics kiln.normalize uses, for LayerNormalization's optional
+    `Mean` and `InvStdDev` outputs: both keep the reduced `axes` as size-1
+    dims; they are computed in f32 (f64 for f64 inputs) and returned in the
+    result element type.
+
+    ```mlir
+    %m, %r = kiln.norm_stats %x {axes = array<i64: 1>, epsilon = 1.0e-05 : f64}
+             : tensor<2x8xf32> -> tensor<2x1xf32>, tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes,
+                   F64Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$mean, AnyRankedTensor:$inv_std_dev);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($mean) `,` type($inv_std_dev)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KILN_TRANSFORMER_OPS_TD

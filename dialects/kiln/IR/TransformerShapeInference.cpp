@@ -264,3 +264,24 @@ LogicalResult EinsumOp::verify() {
   }
   return success();
 }
+
+LogicalResult NormStatsOp::verify() {
+  RankedTensorType type = getInput().getType();
+  if (!isa<FloatType>(type.getElementType()))
+    return emitOpError("needs a float element type, got ")
+           << type.getElementType();
+  if (getAxes().empty())
+    return emitOpError("needs at least one axis");
+  if (failed(checkAxes(getLoc(), getAxes(), type.getRank())))
+    return failure();
+  SmallVector<int64_t> shape =
+      reducedShape(type.getShape(), getAxes(), /*keepdims=*/true);
+  for (Type result : getResultTypes()) {
+    auto r = cast<RankedTensorType>(result);
+    if (r.getShape() != ArrayRef<int64_t>(shape) ||
+        !isa<FloatType>(r.getElementType()))
+      return emitOpError("result ")
+             << r << " must be float with the reduced axes kept as 1";
+  }
+  return success();
+}

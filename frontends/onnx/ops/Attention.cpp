@@ -2,10 +2,11 @@
 //
 // Opset-23+ Attention as kiln.attention on 4-D [B, H, S, D] tensors. The 3-D
 // form ([B, S, H * D], with q_num_heads/kv_num_heads) is reshaped and
-// transposed around it; masks are brought to rank 4. KV caches
-// (past_key/past_value, nonpad_kv_seqlen), sliding windows and the
-// qk_matmul_output output are not supported; present_key/present_value are
-// K and V themselves when there is no cache. RotaryEmbedding's 3-D form
+// transposed around it; masks are brought to rank 4. A past KV cache is
+// concatenated in front of K and V (which become present_key/value); with
+// a cache, causality is offset by the past length and becomes a constant
+// additive mask. nonpad_kv_seqlen, sliding windows and the qk_matmul_output
+// output are not supported. RotaryEmbedding's 3-D form
 // gets the same head split and merge around kiln.rotary_embedding.
 //
 //===----------------------------------------------------------------------===//
@@ -62,6 +63,42 @@ static FailureOr<Value> rank4Mask(NodeImporter &n, Value mask, int64_t t) {
   return n.createTyped<ReshapeOp>(RankedTensorType::get(shape, elem), {mask});
 }
 
+/// past_key/past_value (inputs 4, 5) concatenated in front of K and V along
+/// the sequence dim.
+static FailureOr<std::pair<Value, Value>> appendPast(NodeImporter &n, Value k,
+                                                     Value v) {
+  auto pastK = n.input(4), pastV = n.input(5);
+  if (failed(pastK) || failed(pastV))
+    return failure();
+  auto axis = n.namedAttr("axis", n.b.getI64IntegerAttr(2));
+  auto fullK = n.create<ConcatOp>({*pastK, k}, {axis});
+  auto fullV = n.create<ConcatOp>({*pastV, v}, {axis});
+  if (failed(fullK) || failed(fullV))
+    return failure();
+  return std::make_pair(*fullK, *fullV);
+}
+
+/// Constant [1, 1, S, T] additive mask: 0 where key t <= query s + (T - S),
+/// -inf elsewhere (causality after a KV cache of T - S entries).
+static FailureOr<Value> offsetCausalMask(NodeImporter &n, Value q, Value k) {
+  auto qType = cast<RankedTensorType>(q.getType());
+  int64_t s = qType.getDimSize(2);
+  int64_t t = cast<RankedTensorType>(k.getType()).getDimSize(2);
+  auto ft = cast<FloatType>(qType.getElementType());
+  if (s == ShapedType::kDynamic || t == ShapedType::kDynamic)
+    return n.error() << "causal attention with a KV cache needs static "
+                        "sequence lengths";
+  APFloat zero = APFloat::getZero(ft.getFloatSemantics());
+  APFloat ninf = APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true);
+  SmallVector<APFloat> values;
+  for (int64_t i = 0; i < s; ++i)
+    for (int64_t j = 0; j < t; ++j)
+      values.push_back(j <= i + (t - s) ? zero : ninf);
+  auto type = RankedTensorType::get({1, 1, s, t}, ft);
+  return n.create<ConstantOp>(
+      {}, {n.namedAttr("value", DenseElementsAttr::get(type, values))});
+}
+
 /// Attention(Q, K, V, attn_mask) → kiln.attention (with head split/merge for
 /// the 3-D form).
 static LogicalResult convertAttention(NodeImporter &n) {
@@ -71,10 +108,10 @@ static LogicalResult convertAttention(NodeImporter &n) {
                                 "right_window_size"})) ||
       failed(n.expectOutputs(3, "qk_matmul_output")))
     return failure();
-  for (unsigned i : {4u, 5u, 6u})
-    if (n.hasInput(i))
-      return n.error() << "KV cache inputs (past_key, past_value, "
-                          "nonpad_kv_seqlen) are not supported";
+  if (n.hasInput(6))
+    return n.error() << "nonpad_kv_seqlen is not supported";
+  if (n.hasInput(4) != n.hasInput(5))
+    return n.error() << "past_key and past_value must be given together";
   auto causal = n.intAttr("is_causal", 0);
   auto qHeads = n.intAttr("q_num_heads", 0);
   auto kvHeads = n.intAttr("kv_num_heads", 0);
@@ -99,6 +136,21 @@ static LogicalResult convertAttention(NodeImporter &n) {
     if (failed(q) || failed(k) || failed(v))
       return failure();
   }
+  bool causalOp = *causal != 0;
+  Value causalMask;
+  if (n.hasInput(4)) {
+    auto withPast = appendPast(n, *k, *v);
+    if (failed(withPast))
+      return failure();
+    std::tie(*k, *v) = *withPast;
+    if (causalOp) {
+      auto mask = offsetCausalMask(n, *q, *k);
+      if (failed(mask))
+        return failure();
+      causalMask = *mask;
+      causalOp = false;
+    }
+  }
   int64_t headSize = cast<RankedTensorType>(q->getType()).getShape().back();
   auto scale = n.floatAttr("scale", 1.0f / std::sqrt(float(headSize)));
   if (failed(scale))
@@ -113,7 +165,18 @@ static LogicalResult convertAttention(NodeImporter &n) {
                                                           : -1);
     if (failed(mask4))
       return failure();
+    if (causalMask) {
+      if (cast<RankedTensorType>(mask4->getType()).getElementType() !=
+          cast<RankedTensorType>(causalMask.getType()).getElementType())
+        return n.error() << "a causal KV-cache attention needs a float "
+                            "attn_mask of Q's type";
+      mask4 = n.create<AddOp>({*mask4, causalMask});
+      if (failed(mask4))
+        return failure();
+    }
     operands.push_back(*mask4);
+  } else if (causalMask) {
+    operands.push_back(causalMask);
   }
   auto y = n.create<AttentionOp>(
       operands, {n.namedAttr("scale", n.b.getF64FloatAttr(*scale)),

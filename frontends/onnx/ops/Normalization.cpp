@@ -143,12 +143,41 @@ static FailureOr<Value> optionalFloatInput(NodeImporter &n, unsigned i) {
   return anyFloatInput(n, i);
 }
 
+/// LayerNormalization's Mean and InvStdDev outputs (f32, the normalised
+/// axes kept as 1) → kiln.norm_stats, when the model uses them.
+static LogicalResult setLayerNormStats(NodeImporter &n, Value x,
+                                       ArrayRef<int64_t> axes,
+                                       double epsilon) {
+  bool wanted = false;
+  for (int i = 1; i < std::min(3, n.node.output_size()); ++i)
+    wanted |= !n.node.output(i).empty();
+  if (!wanted)
+    return success();
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t a : axes)
+    shape[a] = 1;
+  auto statType = RankedTensorType::get(shape, n.b.getF32Type());
+  OperationState state(n.loc, NormStatsOp::getOperationName(), {x},
+                       {statType, statType},
+                       {n.namedAttr("axes", n.b.getDenseI64ArrayAttr(axes)),
+                        n.namedAttr("epsilon", n.b.getF64FloatAttr(epsilon))});
+  Operation *op = n.b.create(state);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return n.error() << "cannot compute Mean/InvStdDev for " << type;
+  }
+  n.setResult(op->getResult(0), 1);
+  n.setResult(op->getResult(1), 2);
+  return success();
+}
+
 /// LayerNormalization / RMSNormalization(x, scale, bias) → kiln.normalize
-/// over dims [axis, rank).
+/// over dims [axis, rank) (and kiln.norm_stats for LayerNorm's statistics).
 static LogicalResult convertLayerNorm(NodeImporter &n) {
   bool rms = n.opType() == "RMSNormalization";
   if (failed(n.checkAttributes({"axis", "epsilon", "stash_type"})) ||
-      failed(n.expectOutputs(1, "Mean/InvStdDev")))
+      failed(n.expectOutputs(rms ? 1 : 3, "extra")))
     return failure();
   auto x = anyFloatInput(n, 0);
   auto scale = anyFloatInput(n, 1);
@@ -167,10 +196,9 @@ static LogicalResult convertLayerNorm(NodeImporter &n) {
   auto axis = normalizeAxis(n, *axisAttr, rank, "axis");
   if (failed(axis))
     return failure();
-  auto result = createNormalize(n, *x, *scale, *bias,
-                                llvm::to_vector(llvm::seq(*axis, rank)),
-                                *epsilon, rms);
-  if (failed(result))
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq(*axis, rank));
+  auto result = createNormalize(n, *x, *scale, *bias, axes, *epsilon, rms);
+  if (failed(result) || failed(setLayerNormStats(n, *x, axes, *epsilon)))
     return failure();
   n.setResult(*result);
   return success();
