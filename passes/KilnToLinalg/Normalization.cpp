@@ -209,9 +209,8 @@ struct NormStatsLowering : OpConversionPattern<NormStatsOp> {
     auto [mean, invStd] = buildNormStats(
         rewriter, loc, adaptor.getInput(), op.getAxes(),
         op.getEpsilon().convertToDouble(), /*rms=*/false);
-    SmallVector<Value> results;
-    for (auto [stat, result] : llvm::zip(ValueRange{mean, invStd},
-                                         op.getResults())) {
+    SmallVector<Value> stats = {mean, invStd}, results;
+    for (auto [stat, result] : llvm::zip(stats, op.getResults())) {
       auto resultType = cast<RankedTensorType>(result.getType());
       auto statType = cast<RankedTensorType>(stat.getType());
       Type elemType = resultType.getElementType();

@@ -78,14 +78,16 @@ static FailureOr<std::pair<Value, Value>> appendPast(NodeImporter &n, Value k,
   return std::make_pair(*fullK, *fullV);
 }
 
-/// Constant [1, 1, S, T] additive mask: 0 where key t <= query s + (T - S),
-/// -inf elsewhere (causality after a KV cache of T - S entries).
-static FailureOr<Value> offsetCausalMask(NodeImporter &n, Value q, Value k) {
+/// Constant [1, 1, S, T] additive mask: 0 where key t <= query s + `past`,
+/// -inf elsewhere (causality after a KV cache of `past` entries).
+static FailureOr<Value> offsetCausalMask(NodeImporter &n, Value q, Value k,
+                                         int64_t past) {
   auto qType = cast<RankedTensorType>(q.getType());
   int64_t s = qType.getDimSize(2);
   int64_t t = cast<RankedTensorType>(k.getType()).getDimSize(2);
   auto ft = cast<FloatType>(qType.getElementType());
-  if (s == ShapedType::kDynamic || t == ShapedType::kDynamic)
+  if (s == ShapedType::kDynamic || t == ShapedType::kDynamic ||
+      past == ShapedType::kDynamic)
     return n.error() << "causal attention with a KV cache needs static "
                         "sequence lengths";
   APFloat zero = APFloat::getZero(ft.getFloatSemantics());
@@ -93,7 +95,7 @@ static FailureOr<Value> offsetCausalMask(NodeImporter &n, Value q, Value k) {
   SmallVector<APFloat> values;
   for (int64_t i = 0; i < s; ++i)
     for (int64_t j = 0; j < t; ++j)
-      values.push_back(j <= i + (t - s) ? zero : ninf);
+      values.push_back(j <= i + past ? zero : ninf);
   auto type = RankedTensorType::get({1, 1, s, t}, ft);
   return n.create<ConstantOp>(
       {}, {n.namedAttr("value", DenseElementsAttr::get(type, values))});
@@ -139,12 +141,19 @@ static LogicalResult convertAttention(NodeImporter &n) {
   bool causalOp = *causal != 0;
   Value causalMask;
   if (n.hasInput(4)) {
+    auto pastKey = n.input(4);
+    if (failed(pastKey))
+      return failure();
+    auto pastType = cast<RankedTensorType>(pastKey->getType());
+    if (pastType.getRank() != 4)
+      return n.error() << "past_key must be 4-D";
+    int64_t past = pastType.getDimSize(2);
     auto withPast = appendPast(n, *k, *v);
     if (failed(withPast))
       return failure();
     std::tie(*k, *v) = *withPast;
     if (causalOp) {
-      auto mask = offsetCausalMask(n, *q, *k);
+      auto mask = offsetCausalMask(n, *q, *k, past);
       if (failed(mask))
         return failure();
       causalMask = *mask;
@@ -180,7 +189,7 @@ static LogicalResult convertAttention(NodeImporter &n) {
   }
   auto y = n.create<AttentionOp>(
       operands, {n.namedAttr("scale", n.b.getF64FloatAttr(*scale)),
-                 n.namedAttr("is_causal", n.b.getBoolAttr(*causal != 0)),
+                 n.namedAttr("is_causal", n.b.getBoolAttr(causalOp)),
                  n.namedAttr("softcap", n.b.getF64FloatAttr(*softcap))});
   if (failed(y))
     return failure();

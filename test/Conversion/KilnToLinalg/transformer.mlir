@@ -124,3 +124,16 @@ func.func @einsum_batch_matmul(%a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>) -> 
   %y = kiln.einsum %a, %b {equation = "bij,bjk->bik"} : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
   return %y : tensor<2x3x5xf32>
 }
+
+// -----
+
+// LayerNorm statistics: the same reductions, cast to f32 and with the
+// reduced axis kept.
+// CHECK-LABEL: func.func @norm_stats_f16
+// CHECK: math.rsqrt
+// CHECK: tensor.expand_shape {{.*}} : tensor<4xf32> into tensor<4x1xf32>
+// CHECK: tensor.expand_shape {{.*}} : tensor<4xf32> into tensor<4x1xf32>
+func.func @norm_stats_f16(%x: tensor<4x8xf16>) -> (tensor<4x1xf32>, tensor<4x1xf32>) {
+  %m, %r = kiln.norm_stats %x {axes = array<i64: 1>, epsilon = 1.0e-05 : f64} : tensor<4x8xf16> -> tensor<4x1xf32>, tensor<4x1xf32>
+  return %m, %r : tensor<4x1xf32>, tensor<4x1xf32>
+}
