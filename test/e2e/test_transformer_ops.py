@@ -234,7 +234,7 @@ def test_gemm(tmp_path, compiled, ta, tb, alpha, beta, cshape):
 @pytest.mark.parametrize("case", ["4d", "gqa", "causal", "mask_float", pytest.param(
     "mask_bool", marks=pytest.mark.xfail(reason="bool tensors read through vector loads of i1 "
                                          "(bit-packed in LLVM) in the CPU pipeline", strict=True)),
-    "3d", "softcap", "f16", "past", "past_causal_mask"])
+    "3d", "softcap", "f16", "past", "past_causal_mask", "window"])
 def test_attention(tmp_path, compiled, case):
     dtype = np.float16 if case == "f16" else np.float32
     b, hq, hkv, s, t, d = 2, 4, 4, 5, 6, 8
@@ -243,6 +243,8 @@ def test_attention(tmp_path, compiled, case):
     attrs = {}
     if case == "causal":
         attrs["is_causal"] = 1
+    if case == "window":
+        attrs.update(left_window_size=2, right_window_size=1)
     if case == "softcap":
         attrs["softcap"] = 2.0
         attrs["scale"] = 0.5
@@ -267,7 +269,7 @@ def test_attention(tmp_path, compiled, case):
         outs += [("present_k", dtype, None), ("present_v", dtype, None)]
     node = helper.make_node("Attention", [i[0] for i in ins], [o[0] for o in outs], **attrs)
     ins = [i for i in ins if i[0]]
-    model = make_model(node, ins, outs, opset=23)
+    model = make_model(node, ins, outs, opset=25 if case == "window" else 23)
     try:
         import onnxruntime as ort
         ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])

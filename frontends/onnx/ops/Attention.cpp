@@ -4,9 +4,9 @@
 // form ([B, S, H * D], with q_num_heads/kv_num_heads) is reshaped and
 // transposed around it; masks are brought to rank 4. A past KV cache is
 // concatenated in front of K and V (which become present_key/value); with
-// a cache, causality is offset by the past length and becomes a constant
-// additive mask. nonpad_kv_seqlen, sliding windows and the qk_matmul_output
-// output are not supported. RotaryEmbedding's 3-D form
+// a cache, causality is offset by the past length; causality with a cache
+// and sliding windows become a constant additive mask. nonpad_kv_seqlen and
+// the qk_matmul_output output are not supported. RotaryEmbedding's 3-D form
 // gets the same head split and merge around kiln.rotary_embedding.
 //
 //===----------------------------------------------------------------------===//
@@ -78,24 +78,37 @@ static FailureOr<std::pair<Value, Value>> appendPast(NodeImporter &n, Value k,
   return std::make_pair(*fullK, *fullV);
 }
 
-/// Constant [1, 1, S, T] additive mask: 0 where key t <= query s + `past`,
-/// -inf elsewhere (causality after a KV cache of `past` entries).
-static FailureOr<Value> offsetCausalMask(NodeImporter &n, Value q, Value k,
-                                         int64_t past) {
+/// Which keys each query may see, beyond attn_mask: causality and a sliding
+/// window, both offset by the KV-cache length `past` (query s sits at
+/// position s + past). Negative window sizes are unbounded.
+struct StructuralMask {
+  bool causal = false;
+  int64_t past = 0, left = -1, right = -1;
+  bool allows(int64_t s, int64_t t) const {
+    int64_t diff = s + past - t;
+    return (!causal || diff >= 0) && (left < 0 || diff <= left) &&
+           (right < 0 || -diff <= right);
+  }
+};
+
+/// The structural mask as a constant [1, 1, S, T] additive mask (0 where
+/// allowed, -inf elsewhere) in Q's element type.
+static FailureOr<Value> structuralMask(NodeImporter &n, Value q, Value k,
+                                       const StructuralMask &mask) {
   auto qType = cast<RankedTensorType>(q.getType());
   int64_t s = qType.getDimSize(2);
   int64_t t = cast<RankedTensorType>(k.getType()).getDimSize(2);
   auto ft = cast<FloatType>(qType.getElementType());
   if (s == ShapedType::kDynamic || t == ShapedType::kDynamic ||
-      past == ShapedType::kDynamic)
-    return n.error() << "causal attention with a KV cache needs static "
-                        "sequence lengths";
+      mask.past == ShapedType::kDynamic)
+    return n.error() << "causal or windowed attention with a KV cache needs "
+                        "static sequence lengths";
   APFloat zero = APFloat::getZero(ft.getFloatSemantics());
   APFloat ninf = APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true);
   SmallVector<APFloat> values;
   for (int64_t i = 0; i < s; ++i)
     for (int64_t j = 0; j < t; ++j)
-      values.push_back(j <= i + past ? zero : ninf);
+      values.push_back(mask.allows(i, j) ? zero : ninf);
   auto type = RankedTensorType::get({1, 1, s, t}, ft);
   return n.create<ConstantOp>(
       {}, {n.namedAttr("value", DenseElementsAttr::get(type, values))});
@@ -124,8 +137,6 @@ static LogicalResult convertAttention(NodeImporter &n) {
   if (failed(causal) || failed(qHeads) || failed(kvHeads) || failed(softcap) ||
       failed(left) || failed(right) || failed(q) || failed(k) || failed(v))
     return failure();
-  if (*left != -1 || *right != -1)
-    return n.error() << "sliding-window attention is not supported";
   auto qType = cast<RankedTensorType>(q->getType());
   if (!isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
           qType.getElementType()))
@@ -138,8 +149,10 @@ static LogicalResult convertAttention(NodeImporter &n) {
     if (failed(q) || failed(k) || failed(v))
       return failure();
   }
-  bool causalOp = *causal != 0;
-  Value causalMask;
+  StructuralMask structural;
+  structural.causal = *causal != 0;
+  structural.left = *left;
+  structural.right = *right;
   if (n.hasInput(4)) {
     auto pastKey = n.input(4);
     if (failed(pastKey))
@@ -147,18 +160,23 @@ static LogicalResult convertAttention(NodeImporter &n) {
     auto pastType = cast<RankedTensorType>(pastKey->getType());
     if (pastType.getRank() != 4)
       return n.error() << "past_key must be 4-D";
-    int64_t past = pastType.getDimSize(2);
+    structural.past = pastType.getDimSize(2);
     auto withPast = appendPast(n, *k, *v);
     if (failed(withPast))
       return failure();
     std::tie(*k, *v) = *withPast;
-    if (causalOp) {
-      auto mask = offsetCausalMask(n, *q, *k, past);
-      if (failed(mask))
-        return failure();
-      causalMask = *mask;
-      causalOp = false;
-    }
+  }
+  // kiln.attention's own is_causal covers the plain case; cache offsets and
+  // windows become a constant additive mask.
+  bool causalOp = structural.causal && structural.past == 0 &&
+                  structural.left < 0 && structural.right < 0;
+  Value causalMask;
+  if ((structural.causal || structural.left >= 0 || structural.right >= 0) &&
+      !causalOp) {
+    auto mask = structuralMask(n, *q, *k, structural);
+    if (failed(mask))
+      return failure();
+    causalMask = *mask;
   }
   int64_t headSize = cast<RankedTensorType>(q->getType()).getShape().back();
   auto scale = n.floatAttr("scale", 1.0f / std::sqrt(float(headSize)));
@@ -177,8 +195,8 @@ static LogicalResult convertAttention(NodeImporter &n) {
     if (causalMask) {
       if (cast<RankedTensorType>(mask4->getType()).getElementType() !=
           cast<RankedTensorType>(causalMask.getType()).getElementType())
-        return n.error() << "a causal KV-cache attention needs a float "
-                            "attn_mask of Q's type";
+        return n.error() << "causal KV-cache or windowed attention needs a "
+                            "float attn_mask of Q's type";
       mask4 = n.create<AddOp>({*mask4, causalMask});
       if (failed(mask4))
         return failure();
