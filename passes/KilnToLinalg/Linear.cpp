@@ -24,6 +24,22 @@
 using namespace mlir;
 using namespace mlir::kiln;
 
+/// `acc` (an f32 accumulator of a narrower float result) rounded to
+/// `resultType` by one elementwise generic; `acc` itself when types agree.
+static Value roundToResultType(OpBuilder &b, Location loc, Value acc,
+                               RankedTensorType resultType,
+                               ValueRange dynSizes) {
+  if (acc.getType() == resultType)
+    return acc;
+  Type elemType = resultType.getElementType();
+  return createElementwiseGeneric(
+      b, loc, resultType, dynSizes, {acc},
+      {b.getMultiDimIdentityMap(resultType.getRank())},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        return castFloat(nb, l, a[0], elemType);
+      });
+}
+
 namespace {
 
 /// kiln.gemm(A, B, C) → linalg.matmul {indexing_maps with transposes}
@@ -219,15 +235,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                                   arith::AddFOp::create(b, l, args[2], prod)
                                       .getResult());
         });
-    Value result = generic.getResult(0);
-    if (acc != elemType)
-      result = createElementwiseGeneric(
-          rewriter, loc, resultType, dynSizes, {result},
-          {rewriter.getMultiDimIdentityMap(resultType.getRank())},
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            return castFloat(b, l, a[0], elemType);
-          });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, roundToResultType(rewriter, loc, generic.getResult(0),
+                                             resultType, dynSizes));
     return success();
   }
 };
@@ -294,15 +303,8 @@ struct EinsumLowering : OpConversionPattern<EinsumOp> {
                                 .getResult();
           linalg::YieldOp::create(b, l, sum);
         });
-    Value result = generic.getResult(0);
-    if (acc != elemType)
-      result = createElementwiseGeneric(
-          rewriter, loc, resultType, {}, {result},
-          {rewriter.getMultiDimIdentityMap(resultType.getRank())},
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            return castFloat(b, l, a[0], elemType);
-          });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, roundToResultType(rewriter, loc, generic.getResult(0),
+                                             resultType, {}));
     return success();
   }
 };

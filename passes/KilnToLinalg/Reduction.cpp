@@ -188,6 +188,22 @@ static Value reductionStep(OpBuilder &b, Location loc, StringRef kind, Value x,
                  : arith::AddIOp::create(b, loc, x, acc).getResult();
 }
 
+/// The result of reducing an empty set with `kind`: the combiner's identity
+/// through the epilogue (log(0) = -inf, 0/0 = NaN for mean).
+static Value emptyReductionValue(OpBuilder &b, Location loc, StringRef kind,
+                                 Type elemType) {
+  if (!isa<FloatType>(elemType))
+    return reductionInit(b, loc, kind, elemType);
+  double value = kind == "prod" ? 1.0 : 0.0;
+  if (kind == "log_sum" || kind == "log_sum_exp" || kind == "max")
+    value = -INFINITY;
+  else if (kind == "min")
+    value = INFINITY;
+  else if (kind == "mean")
+    value = NAN;
+  return createScalarConstant(b, loc, elemType, value);
+}
+
 namespace {
 
 /// kiln.reduce(x) {kind, axes} → generic(step) over axes, generic(epilogue),
@@ -219,16 +235,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
         })) {
       if (!resultType.hasStaticShape())
         return unsupported(rewriter, op, "empty reduction with dynamic dims");
-      double value = kind == "prod" ? 1.0 : 0.0;
-      if (kind == "log_sum" || kind == "log_sum_exp" || kind == "max")
-        value = -INFINITY;
-      else if (kind == "min")
-        value = INFINITY;
-      else if (kind == "mean")
-        value = NAN;
-      Value fill = isFloat || (kind != "max" && kind != "min")
-                       ? createScalarConstant(rewriter, loc, elemType, value)
-                       : reductionInit(rewriter, loc, kind, elemType);
+      Value fill = emptyReductionValue(rewriter, loc, kind, elemType);
       rewriter.replaceOp(
           op, createFilledTensor(rewriter, loc, resultType, {}, fill));
       return success();
