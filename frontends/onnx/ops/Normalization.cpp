@@ -12,6 +12,8 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx;
@@ -317,7 +319,7 @@ static LogicalResult convertMeanVarianceNorm(NodeImporter &n) {
   return success();
 }
 
-/// LpNormalization(x) {axis, p} → x / kiln.reduce {l1|l2, keepdims} x.
+/// LpNormalization(x) {axis, p} → x / clip(kiln.reduce {l1|l2, keepdims} x).
 static LogicalResult convertLpNorm(NodeImporter &n) {
   if (failed(n.checkAttributes({"axis", "p"})))
     return failure();
@@ -336,6 +338,18 @@ static LogicalResult convertLpNorm(NodeImporter &n) {
       {*x}, {n.namedAttr("kind", n.b.getStringAttr(*p == 1 ? "l1" : "l2")),
              n.namedAttr("axes", n.b.getDenseI64ArrayAttr({*axis})),
              n.namedAttr("keepdims", n.b.getBoolAttr(true))});
+  if (failed(norm))
+    return failure();
+  // An all-zero slice has norm 0 and must stay 0 (ONNX), not 0/0: clamp the
+  // norm to the smallest normal number, which changes no other quotient.
+  auto elem = cast<FloatType>(
+      cast<RankedTensorType>(x->getType()).getElementType());
+  double tiny =
+      APFloat::getSmallestNormalized(elem.getFloatSemantics()).convertToDouble();
+  norm = n.createTyped<ClipOp>(
+      norm->getType(), {*norm},
+      {n.namedAttr("min", n.b.getF64FloatAttr(tiny)),
+       n.namedAttr("max", n.b.getF64FloatAttr(INFINITY))});
   if (failed(norm))
     return failure();
   auto result = n.create<DivOp>({*x, *norm});
