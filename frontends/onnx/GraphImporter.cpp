@@ -300,6 +300,8 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerShapeOps(converters);
   registerNormalizationOps(converters);
   registerIndexingOps(converters);
+  registerReductionOps(converters);
+  registerAttentionOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

@@ -92,6 +92,8 @@ void registerPoolingOps(ConverterMap &map);
 void registerShapeOps(ConverterMap &map);
 void registerNormalizationOps(ConverterMap &map);
 void registerIndexingOps(ConverterMap &map);
+void registerReductionOps(ConverterMap &map);
+void registerAttentionOps(ConverterMap &map);
 
 class GraphImporter {
 public:

@@ -39,6 +39,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateDataMovementToLinalgPatterns(patterns);
   populateIndexingToLinalgPatterns(patterns);
   populateScatterToLinalgPatterns(patterns);
+  populateAttentionToLinalgPatterns(patterns);
 }
 
 namespace {

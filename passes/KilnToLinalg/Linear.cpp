@@ -5,11 +5,14 @@
 // trailing elementwise generic applies alpha/beta. matmul picks the named
 // op when the shapes fit (2-D: linalg.matmul, equal 3-D batches:
 // linalg.batch_matmul) and otherwise one linalg.generic with numpy batch
-// broadcasting and 1-D promotion in its maps, reduction dim last.
+// broadcasting and 1-D promotion in its maps, reduction dim last. Narrow
+// floats (f16, bf16) accumulate in f32 and round once at the end. einsum is
+// one linalg.generic built from the equation: output letters are the
+// parallel loops, the other letters reduction loops.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/KilnToLinalg/KilnToLinalg.h"
+#include "passes/KilnToLinalg/ReductionBuilders.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
 
@@ -20,6 +23,22 @@
 
 using namespace mlir;
 using namespace mlir::kiln;
+
+/// `acc` (an f32 accumulator of a narrower float result) rounded to
+/// `resultType` by one elementwise generic; `acc` itself when types agree.
+static Value roundToResultType(OpBuilder &b, Location loc, Value acc,
+                               RankedTensorType resultType,
+                               ValueRange dynSizes) {
+  if (acc.getType() == resultType)
+    return acc;
+  Type elemType = resultType.getElementType();
+  return createElementwiseGeneric(
+      b, loc, resultType, dynSizes, {acc},
+      {b.getMultiDimIdentityMap(resultType.getRank())},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        return castFloat(nb, l, a[0], elemType);
+      });
+}
 
 namespace {
 
@@ -147,16 +166,19 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       else
         return unsupported(rewriter, op, "cannot size a batch dim");
     }
-    Value zero = createScalarConstant(rewriter, loc, elemType, 0.0);
-    Value init = createFilledTensor(rewriter, loc, resultType, dynSizes, zero);
+    // Narrow floats accumulate in f32 (general path) and round at the end.
+    Type acc = getAccumulatorType(elemType);
+    auto accType = RankedTensorType::get(resultType.getShape(), acc);
+    Value zero = createScalarConstant(rewriter, loc, acc, 0.0);
+    Value init = createFilledTensor(rewriter, loc, accType, dynSizes, zero);
 
-    if (lr == 2 && rr == 2) {
+    if (lr == 2 && rr == 2 && acc == elemType) {
       rewriter.replaceOp(op, linalg::MatmulOp::create(
                                  rewriter, loc, TypeRange{resultType},
                                  ValueRange{lhs, rhs}, ValueRange{init}));
       return success();
     }
-    if (lr == 3 && rr == 3 && !lhsType.isDynamicDim(0) &&
+    if (lr == 3 && rr == 3 && acc == elemType && !lhsType.isDynamicDim(0) &&
         lhsType.getDimSize(0) == rhsType.getDimSize(0)) {
       rewriter.replaceOp(op, linalg::BatchMatmulOp::create(
                                  rewriter, loc, TypeRange{resultType},
@@ -204,15 +226,85 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
+        rewriter, loc, TypeRange{accType}, ValueRange{lhs, rhs},
         ValueRange{init}, maps, iterators,
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                             castFloat(b, l, args[1], acc));
           linalg::YieldOp::create(b, l,
                                   arith::AddFOp::create(b, l, args[2], prod)
                                       .getResult());
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, roundToResultType(rewriter, loc, generic.getResult(0),
+                                             resultType, dynSizes));
+    return success();
+  }
+};
+
+/// kiln.einsum(inputs) {equation} → linalg.generic (output letters parallel,
+/// the others reduced) of the product of the inputs
+struct EinsumLowering : OpConversionPattern<EinsumOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(EinsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elemType = resultType.getElementType();
+    bool isFloat = isa<FloatType>(elemType);
+    Type acc = isFloat ? getAccumulatorType(elemType) : elemType;
+    if (!resultType.hasStaticShape())
+      return unsupported(rewriter, op, "einsum needs static shapes");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto [lhs, out] = op.getEquation().split("->");
+    SmallVector<StringRef> terms;
+    lhs.split(terms, ',');
+    // Loop order: output letters, then summed letters in order of appearance.
+    std::string letters = out.str();
+    for (StringRef term : terms)
+      for (char c : term)
+        if (letters.find(c) == std::string::npos)
+          letters.push_back(c);
+    auto mapOf = [&](StringRef term) {
+      SmallVector<AffineExpr> exprs;
+      for (char c : term)
+        exprs.push_back(getAffineDimExpr(letters.find(c), ctx));
+      return AffineMap::get(letters.size(), 0, exprs, ctx);
+    };
+    SmallVector<AffineMap> maps;
+    for (StringRef term : terms)
+      maps.push_back(mapOf(term));
+    maps.push_back(mapOf(out));
+    SmallVector<utils::IteratorType> iterators(letters.size(),
+                                               utils::IteratorType::reduction);
+    for (size_t i = 0; i < out.size(); ++i)
+      iterators[i] = utils::IteratorType::parallel;
+
+    auto accType = RankedTensorType::get(resultType.getShape(), acc);
+    Value init = createFilledTensor(rewriter, loc, accType, {},
+                                    createScalarConstant(rewriter, loc, acc, 0));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{accType}, adaptor.getInputs(),
+        ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value prod;
+          for (Value v : args.drop_back()) {
+            if (isFloat)
+              v = castFloat(b, l, v, acc);
+            prod = !prod ? v
+                   : isFloat ? arith::MulFOp::create(b, l, prod, v).getResult()
+                             : arith::MulIOp::create(b, l, prod, v).getResult();
+          }
+          Value sum = isFloat
+                          ? arith::AddFOp::create(b, l, args.back(), prod)
+                                .getResult()
+                          : arith::AddIOp::create(b, l, args.back(), prod)
+                                .getResult();
+          linalg::YieldOp::create(b, l, sum);
+        });
+    rewriter.replaceOp(op, roundToResultType(rewriter, loc, generic.getResult(0),
+                                             resultType, {}));
     return success();
   }
 };
@@ -220,5 +312,6 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 } // namespace
 
 void kiln::populateLinearToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<GemmLowering, MatMulLowering>(patterns.getContext());
+  patterns.add<GemmLowering, MatMulLowering, EinsumLowering>(
+      patterns.getContext());
 }

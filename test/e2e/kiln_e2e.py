@@ -104,8 +104,8 @@ def models(tmp_path_factory):
         paths[name + "@external"] = p
     paths["resnet_style@batchN"] = make_models.generate(
         str(base / "symbolic"), ["resnet_style"], batch="N")["resnet_style"]
-    paths["unsupported_hardmax"] = make_models.save(
-        make_models.unsupported_op("Hardmax"), str(base / "unsupported_hardmax.onnx"))
+    paths["unsupported_unique"] = make_models.save(
+        make_models.unsupported_op("Unique"), str(base / "unsupported_unique.onnx"))
     paths["unsupported_custom"] = make_models.save(
         make_models.unsupported_op("Frobnicate", domain="com.example.kiln"),
         str(base / "unsupported_custom.onnx"))

@@ -14,7 +14,7 @@ bytes: the tests rely on that for the byte-identical-executable check.
                       Sub/Div/Mul, Sigmoid, AveragePool both ways, MaxPool SAME_UPPER, dilated
                       and auto_pad Conv, Transpose, Concat, Softmax, Identity, Constant,
                       Flatten, Reshape with -1 and 0; three inputs, three outputs
-  unsupported_op      a tiny model with one node kiln does not support (Hardmax by default)
+  unsupported_op      a tiny model with one node kiln does not support (Unique by default)
 
 usage: make_models.py OUTDIR [--size 64] [--batch 1|NAME] [--external] [--only NAME ...]
 writes OUTDIR/<name>.onnx (and <name>.onnx.data with --external).
@@ -217,7 +217,7 @@ def ops_mix(batch=1, seed=2, **_):
     return g.model(opset=17)
 
 
-def unsupported_op(op="Hardmax", domain="", batch=1, seed=3, **_):
+def unsupported_op(op="Unique", domain="", batch=1, seed=3, **_):
     """Relu -> <op> -> Relu; the middle node is named `bad_<op>` so diagnostics can cite it."""
     g = GraphBuilder("unsupported_" + op.lower(), seed)
     x = g.input("x", [batch, 10])

@@ -377,4 +377,6 @@ def Kiln_YieldOp : Kiln_Op<"yield", [Terminator, HasParent<"KernelOp">,
   let builders = [OpBuilder<(ins), [{ /* nothing to yield */ }]>];
 }
 
+include "dialects/kiln/IR/KilnTransformerOps.td"
+
 #endif // KILN_OPS_TD
