@@ -103,8 +103,8 @@ static LogicalResult convertGemm(NodeImporter &n) {
 
 /// Input `i` that must be a float tensor (f16, bf16, f32 or f64), or with
 /// `allowInts` any signless integer other than i1.
-static FailureOr<Value> numericInput(NodeImporter &n, unsigned i,
-                                     bool allowInts = false) {
+static FailureOr<Value> matmulInput(NodeImporter &n, unsigned i,
+                                    bool allowInts = false) {
   auto value = n.input(i);
   if (failed(value))
     return failure();
@@ -121,8 +121,8 @@ static FailureOr<Value> numericInput(NodeImporter &n, unsigned i,
 static LogicalResult convertMatMul(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
     return failure();
-  auto a = numericInput(n, 0);
-  auto bIn = numericInput(n, 1);
+  auto a = matmulInput(n, 0);
+  auto bIn = matmulInput(n, 1);
   if (failed(a) || failed(bIn))
     return failure();
   auto result = n.create<MatMulOp>({*a, *bIn});
@@ -165,7 +165,7 @@ static LogicalResult convertEinsum(NodeImporter &n) {
   SmallVector<Value> inputs;
   SmallVector<RankedTensorType> types;
   for (unsigned i = 0; i < terms.size(); ++i) {
-    auto v = numericInput(n, i, /*allowInts=*/true);
+    auto v = matmulInput(n, i, /*allowInts=*/true);
     if (failed(v))
       return failure();
     inputs.push_back(*v);
