@@ -231,10 +231,8 @@ def test_gemm(tmp_path, compiled, ta, tb, alpha, beta, cshape):
     check(tmp_path, compiled, model, ins)
 
 
-@pytest.mark.parametrize("case", ["4d", "gqa", "causal", "mask_float", pytest.param(
-    "mask_bool", marks=pytest.mark.xfail(reason="bool tensors read through vector loads of i1 "
-                                         "(bit-packed in LLVM) in the CPU pipeline", strict=True)),
-    "3d", "softcap", "f16", "past", "past_causal_mask", "window"])
+@pytest.mark.parametrize("case", ["4d", "gqa", "causal", "mask_float", "mask_bool",
+                                  "3d", "softcap", "f16", "past", "past_causal_mask", "window"])
 def test_attention(tmp_path, compiled, case):
     dtype = np.float16 if case == "f16" else np.float32
     b, hq, hkv, s, t, d = 2, 4, 4, 5, 6, 8
