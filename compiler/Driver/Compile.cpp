@@ -191,7 +191,8 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
 int mlir::kiln::checkCommand(const DriverOptions &options) {
   std::string report;
   llvm::raw_string_ostream os(report);
-  bool ok = succeeded(onnx::checkModel(options.modelPath, os));
+  bool ok = succeeded(
+      onnx::checkModel(options.modelPath, options.importOptions, os));
   if (ok) {
     llvm::outs() << options.modelPath << ": every node is supported\n";
     return 0;

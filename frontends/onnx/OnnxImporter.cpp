@@ -50,6 +50,7 @@ mlir::kiln::onnx::importModel(MLIRContext &ctx, StringRef path,
 }
 
 LogicalResult mlir::kiln::onnx::checkModel(StringRef path,
+                                           const ImportOptions &opts,
                                            llvm::raw_ostream &os) {
   MLIRContext ctx;
   ctx.loadDialect<KilnDialect, func::FuncDialect>();
@@ -64,7 +65,7 @@ LogicalResult mlir::kiln::onnx::checkModel(StringRef path,
   auto model = loadModel(path, FileLineColLoc::get(&ctx, path, 0, 0));
   if (failed(model))
     return failure();
-  GraphImporter importer(ctx, *model, ImportOptions(), /*keepGoing=*/true);
+  GraphImporter importer(ctx, *model, opts, /*keepGoing=*/true);
   auto module = importer.run();
   if (failed(module) && !reported)
     os << path << ": import failed\n";

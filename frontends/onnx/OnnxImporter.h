@@ -41,7 +41,10 @@ FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx,
 /// `kiln check`: lists every unsupported op/attribute/dtype/shape pattern with
 /// the ONNX node name, one per line, on `os`; success iff everything is
 /// supported. Runs the importer in a private context, going on past errors.
-LogicalResult checkModel(llvm::StringRef path, llvm::raw_ostream &os);
+/// `opts` binds dims as `kiln compile` would (shape subgraphs fold only over
+/// static dims, so what is supported can depend on them).
+LogicalResult checkModel(llvm::StringRef path, const ImportOptions &opts,
+                         llvm::raw_ostream &os);
 
 } // namespace mlir::kiln::onnx
 

@@ -30,9 +30,6 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "kiln ONNX importer test driver\n");
-  if (check)
-    return failed(kiln::onnx::checkModel(modelPath, llvm::outs())) ? 1 : 0;
-
   kiln::onnx::ImportOptions opts;
   for (const std::string &spec : inputShapes) {
     std::string error;
@@ -41,6 +38,9 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (check)
+    return failed(kiln::onnx::checkModel(modelPath, opts, llvm::outs())) ? 1 : 0;
+
   MLIRContext ctx;
   ScopedDiagnosticHandler handler(&ctx, [](Diagnostic &diag) {
     llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "

@@ -21,7 +21,7 @@ using namespace mlir::kiln;
 static const char *kUsage = R"(usage:
   kiln compile MODEL.onnx -o OUT [--target cpu|cuda:sm_80,sm_90] [--input-shape NAME=1x3x224x224 ...]
                [--compile-to=PHASE [--emit=mlir]] [--cpu=NAME] [--verbose]
-  kiln check MODEL.onnx
+  kiln check MODEL.onnx [--input-shape NAME=1x3x224x224 ...]
   kiln run MODEL.onnx --input NAME=FILE.npy ... --output-dir DIR [--target cpu]
                [--input-shape ...]
   kiln bench MODEL.onnx [N] [--input-shape ...] [--dim NAME=SIZE ...]
