@@ -218,6 +218,13 @@ integerFunction(StringRef op) {
         return std::nullopt;
       return a / b;
     }, false);
+  if (op == "Mod") // fmod = 0: the result takes the divisor's sign (Python's %)
+    return binary([](int64_t a, int64_t b) -> std::optional<int64_t> {
+      if (b == 0)
+        return std::nullopt;
+      int64_t r = a % b;
+      return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+    }, false);
   if (op == "Max")
     return binary([](int64_t a, int64_t b) { return std::optional(std::max(a, b)); }, false);
   if (op == "Min")
@@ -255,14 +262,27 @@ bool mlir::kiln::onnx::tryEvaluateIntegerNode(NodeImporter &n) {
   if (!standardDomain || !fn || n.node.output_size() != 1 ||
       n.node.input_size() == 0)
     return false;
+  if (n.opType() == "Mod") { // fmod = 1 is C's truncating remainder: not here
+    const auto *fmod = n.attr("fmod");
+    if (fmod && fmod->i() != 0)
+      return false;
+  }
   bool isCast = n.opType() == "Cast";
+  // Values are evaluated as int64: a float input may only be cast to an
+  // integer type (truncating), never to a float one (0.1 would become 0).
+  bool castToInteger = false;
+  if (isCast) {
+    const auto *to = n.attr("to");
+    Type target = to && to->has_i() ? convertDataType(n.ctx(), to->i()) : Type();
+    castToInteger = target && target.isSignlessInteger();
+  }
   SmallVector<IntTensor> inputs;
   Type elementType;
   for (int i = 0; i < n.node.input_size(); ++i) {
     auto it = n.graph.values.find(n.node.input(i));
     if (it == n.graph.values.end())
       return false;
-    auto t = readIntConstant(it->second, isCast);
+    auto t = readIntConstant(it->second, castToInteger);
     if (!t)
       return false;
     inputs.push_back(std::move(*t));
