@@ -46,13 +46,20 @@ private:
 };
 } // namespace
 
-static std::string findRuntimeLibrary() {
+static std::string runtimeLibraryBesideKiln() {
   std::string exe =
       fs::getMainExecutable(nullptr, reinterpret_cast<void *>(&linkExecutable));
   llvm::SmallString<256> lib(path::parent_path(path::parent_path(exe)));
   path::append(lib, "lib", "libkiln_runtime.a");
   return std::string(lib);
 }
+
+/// Resolved when kiln starts, not when it links: a compile can take minutes,
+/// and if the kiln binary is replaced meanwhile (a rebuild, an upgrade) its
+/// /proc/self/exe no longer names a path.
+static const std::string runtimeLibraryAtStartup = runtimeLibraryBesideKiln();
+
+static std::string findRuntimeLibrary() { return runtimeLibraryAtStartup; }
 
 static std::string findLinkerDriver() {
   for (const char *name : {"clang++-22", "clang++"}) {
