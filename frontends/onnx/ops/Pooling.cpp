@@ -1,8 +1,8 @@
-//===- Pooling.cpp - ONNX pooling and reductions → kiln -------------------===//
+//===- Pooling.cpp - ONNX pooling → kiln ----------------------------------===//
 //
-// MaxPool (values only; the Indices output is unsupported), AveragePool,
-// GlobalAveragePool and ReduceMean (axes as an attribute before opset 18, as a
-// constant input from 18).
+// MaxPool (values only; the Indices output is unsupported), AveragePool and
+// GlobalAveragePool. ReduceMean is imported with the other reductions
+// (Reduction.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -115,64 +115,8 @@ static LogicalResult convertGlobalAveragePool(NodeImporter &n) {
   return success();
 }
 
-/// ReduceMean(x, axes) → kiln.reduce_mean x {axes, keepdims}; empty axes with
-/// noop_with_empty_axes → x.
-static LogicalResult convertReduceMean(NodeImporter &n) {
-  bool axesAsInput = n.opset() >= 18;
-  if (failed(n.checkAttributes(
-          axesAsInput ? ArrayRef<StringRef>{"keepdims", "noop_with_empty_axes"}
-                      : ArrayRef<StringRef>{"axes", "keepdims"})))
-    return failure();
-  auto x = n.floatInput(0);
-  if (failed(x))
-    return failure();
-  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-  SmallVector<int64_t> axes;
-  if (axesAsInput) {
-    if (n.hasInput(1)) {
-      auto given = n.constantInts(1, "axes");
-      if (failed(given))
-        return failure();
-      axes = *given;
-    }
-  } else {
-    auto given = n.intsAttr("axes", SmallVector<int64_t>());
-    if (failed(given))
-      return failure();
-    axes = *given;
-  }
-  auto keepdims = n.intAttr("keepdims", 1);
-  auto noop = n.intAttr("noop_with_empty_axes", 0);
-  if (failed(keepdims) || failed(noop))
-    return failure();
-  if (axes.empty()) {
-    if (*noop) {
-      n.setResult(*x);
-      return success();
-    }
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  }
-  for (int64_t &axis : axes) {
-    auto normalized = normalizeAxis(n, axis, rank, "axis");
-    if (failed(normalized))
-      return failure();
-    axis = *normalized;
-  }
-  llvm::sort(axes);
-  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-    return n.error() << "axes repeat an axis";
-  auto result = n.create<ReduceMeanOp>(
-      {*x}, {n.namedAttr("axes", n.b.getDenseI64ArrayAttr(axes)),
-             n.namedAttr("keepdims", n.b.getBoolAttr(*keepdims != 0))});
-  if (failed(result))
-    return failure();
-  n.setResult(*result);
-  return success();
-}
-
 void mlir::kiln::onnx::registerPoolingOps(ConverterMap &map) {
   map["MaxPool"] = convertMaxPool;
   map["AveragePool"] = convertAveragePool;
   map["GlobalAveragePool"] = convertGlobalAveragePool;
-  map["ReduceMean"] = convertReduceMean;
 }
