@@ -140,7 +140,18 @@ static FailureOr<Value> buildNll(NodeImporter &n, Value x, Value target,
   if (failed(loss))
     return failure();
 
-  // Per-element weights: weight[target] and/or 0 where ignored.
+  // Ignored positions give 0 even where x is -inf; weights are weight[target]
+  // and/or 0 where ignored (the `mean` divisor).
+  Value zero;
+  if (mask) {
+    auto z = scalarConstant(n, elem, 0.0);
+    if (failed(z))
+      return failure();
+    zero = *z;
+    loss = n.create<WhereOp>({mask, zero, *loss});
+    if (failed(loss))
+      return failure();
+  }
   Value weights;
   if (weight) {
     auto gathered = n.create<GatherOp>(
@@ -148,26 +159,23 @@ static FailureOr<Value> buildNll(NodeImporter &n, Value x, Value target,
     if (failed(gathered))
       return failure();
     weights = *gathered;
-  } else if (mask) {
-    auto ones = splat(n, lossType, 1.0);
-    if (failed(ones))
+    if (mask) {
+      auto masked = n.create<WhereOp>({mask, zero, weights});
+      if (failed(masked))
+        return failure();
+      weights = *masked;
+    }
+    loss = n.create<MulOp>({*loss, weights});
+    if (failed(loss))
       return failure();
-    weights = *ones;
-  }
-  if (mask) {
-    auto zero = scalarConstant(n, elem, 0.0);
-    if (failed(zero))
+  } else if (mask && *reduction == "mean") {
+    auto one = scalarConstant(n, elem, 1.0);
+    if (failed(one))
       return failure();
-    auto masked = n.create<WhereOp>({mask, *zero, weights});
-    if (failed(masked))
+    auto counted = n.create<WhereOp>({mask, zero, *one});
+    if (failed(counted))
       return failure();
-    weights = *masked;
-  }
-  if (weights) {
-    auto weighted = n.create<MulOp>({*loss, weights});
-    if (failed(weighted))
-      return failure();
-    loss = weighted;
+    weights = *counted;
   }
   return reduceLoss(n, *loss, weights, *reduction);
 }
