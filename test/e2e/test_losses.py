@@ -57,20 +57,22 @@ def check(kiln, tmp_path, model, feeds, dtype):
                                    rtol=rtol, atol=atol, err_msg=name)
 
 
-def loss_case(op, dtype, shape, reduction, weighted, ignore, log_prob=False, seed=0):
+def loss_case(op, dtype, shape, reduction, weighted, ignore, log_prob=False, seed=0,
+              tdtype="int64"):
     rng = np.random.default_rng(seed)
     n, c = shape[0], shape[1]
     tshape = [n, *shape[2:]]
     x = rng.standard_normal(shape)
     if op == "NegativeLogLikelihoodLoss":  # NLL takes log-probabilities
         x = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
-    feeds = {"x": x.astype(dtype), "t": rng.integers(0, c, size=tshape).astype(np.int64)}
+    feeds = {"x": x.astype(dtype), "t": rng.integers(0, c, size=tshape).astype(tdtype)}
     attrs = {"reduction": reduction}
     if ignore is not None:
         attrs["ignore_index"] = ignore
         feeds["t"].flat[::3] = ignore  # a third of the targets are ignored
     inputs = [helper.make_tensor_value_info("x", FLOATS[dtype], shape),
-              helper.make_tensor_value_info("t", TensorProto.INT64, tshape)]
+              helper.make_tensor_value_info(
+                  "t", TensorProto.INT32 if tdtype == "int32" else TensorProto.INT64, tshape)]
     names = ["x", "t"]
     if weighted:
         feeds["w"] = rng.uniform(0.2, 2.0, size=[c]).astype(dtype)
@@ -103,6 +105,12 @@ def test_loss_f32(kiln, tmp_path, op, reduction, weighted, ignore):
 def test_loss_dtypes(kiln, tmp_path, op, dtype):
     model, feeds = loss_case(op, dtype, [3, 5, 2, 2], "mean", True, 1, seed=1)
     check(kiln, tmp_path, model, feeds, dtype)
+
+
+def test_loss_int32_target(kiln, tmp_path):
+    model, feeds = loss_case("NegativeLogLikelihoodLoss", "float32", [4, 3, 2], "mean", True, 1,
+                             tdtype="int32")
+    check(kiln, tmp_path, model, feeds, "float32")
 
 
 def test_loss_2d_ignored_out_of_range(kiln, tmp_path):
