@@ -1,4 +1,4 @@
-//===- Loss.cpp - ONNX NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss --===//
+//===- Loss.cpp - ONNX NLL and softmax cross-entropy losses, Dropout -----===//
 //
 // Losses and inference-mode Dropout decompose into existing kiln ops. NLL
 // gathers -x[n, target[n, d...], d...] with kiln.gather_elements along axis 1;
@@ -72,6 +72,52 @@ static FailureOr<Value> reduceLoss(NodeImporter &n, Value loss, Value weights,
   return n.create<DivOp>({*total, *count});
 }
 
+/// Zeroes `loss` where `mask` (ignored targets; even where x is -inf), scales
+/// it by weight[target] when `weight` is given and reduces it; the `mean`
+/// divisor is the sum of those weights (0 where ignored).
+static FailureOr<Value> weightAndReduce(NodeImporter &n, Value lossValue,
+                                        Value mask, Value weight,
+                                        Value safeTarget, StringRef reduction) {
+  FailureOr<Value> loss = lossValue;
+  Type elem = cast<RankedTensorType>(lossValue.getType()).getElementType();
+  Value zero;
+  if (mask) {
+    auto z = scalarConstant(n, elem, 0.0);
+    if (failed(z))
+      return failure();
+    zero = *z;
+    loss = n.create<WhereOp>({mask, zero, *loss});
+    if (failed(loss))
+      return failure();
+  }
+  Value weights;
+  if (weight) {
+    auto gathered = n.create<GatherOp>(
+        {weight, safeTarget}, {n.namedAttr("axis", n.b.getI64IntegerAttr(0))});
+    if (failed(gathered))
+      return failure();
+    weights = *gathered;
+    if (mask) {
+      auto masked = n.create<WhereOp>({mask, zero, weights});
+      if (failed(masked))
+        return failure();
+      weights = *masked;
+    }
+    loss = n.create<MulOp>({*loss, weights});
+    if (failed(loss))
+      return failure();
+  } else if (mask && reduction == "mean") {
+    auto one = scalarConstant(n, elem, 1.0);
+    if (failed(one))
+      return failure();
+    auto counted = n.create<WhereOp>({mask, zero, *one});
+    if (failed(counted))
+      return failure();
+    weights = *counted;
+  }
+  return reduceLoss(n, *loss, weights, reduction);
+}
+
 /// -x[n, target[n, d...], d...] with class weights and ignore_index, reduced.
 /// `x` is [N, C, d...] float, `target` [N, d...] int, `weight` [C] or null.
 static FailureOr<Value> buildNll(NodeImporter &n, Value x, Value target,
@@ -136,48 +182,12 @@ static FailureOr<Value> buildNll(NodeImporter &n, Value x, Value target,
   if (failed(flat))
     return failure();
   auto loss = n.create<UnaryOp>(
-      {*flat}, {n.namedAttr("kind", UnaryKindAttr::get(n.ctx(), UnaryKind::Neg))});
+      {*flat},
+      {n.namedAttr("kind", UnaryKindAttr::get(n.ctx(), UnaryKind::Neg))});
   if (failed(loss))
     return failure();
 
-  // Ignored positions give 0 even where x is -inf; weights are weight[target]
-  // and/or 0 where ignored (the `mean` divisor).
-  Value zero;
-  if (mask) {
-    auto z = scalarConstant(n, elem, 0.0);
-    if (failed(z))
-      return failure();
-    zero = *z;
-    loss = n.create<WhereOp>({mask, zero, *loss});
-    if (failed(loss))
-      return failure();
-  }
-  Value weights;
-  if (weight) {
-    auto gathered = n.create<GatherOp>(
-        {weight, safeTarget}, {n.namedAttr("axis", n.b.getI64IntegerAttr(0))});
-    if (failed(gathered))
-      return failure();
-    weights = *gathered;
-    if (mask) {
-      auto masked = n.create<WhereOp>({mask, zero, weights});
-      if (failed(masked))
-        return failure();
-      weights = *masked;
-    }
-    loss = n.create<MulOp>({*loss, weights});
-    if (failed(loss))
-      return failure();
-  } else if (mask && *reduction == "mean") {
-    auto one = scalarConstant(n, elem, 1.0);
-    if (failed(one))
-      return failure();
-    auto counted = n.create<WhereOp>({mask, zero, *one});
-    if (failed(counted))
-      return failure();
-    weights = *counted;
-  }
-  return reduceLoss(n, *loss, weights, *reduction);
+  return weightAndReduce(n, *loss, mask, weight, safeTarget, *reduction);
 }
 
 /// NegativeLogLikelihoodLoss(x, target, weight?) → gather_elements, neg,
