@@ -47,6 +47,21 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
   ];
 }
 
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg ops; propagate reshapes only through them";
+  let description = [{
+    The patterns of upstream `linalg-fuse-elementwise-ops` (elementwise
+    producer/consumer fusion, reshape folding by expansion, expand_shape
+    bubbling, constant folding), except that reshapes are folded only into
+    all-parallel linalg ops: propagated through a contraction they turn a
+    named `linalg.matmul` over collapsed batch dims back into an N-D generic
+    that the CPU tiler cannot register-block.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def KilnCollapseParallelLoops
     : Pass<"kiln-collapse-parallel-loops", "func::FuncOp"> {
   let summary = "Collapse every multi-dimensional scf.parallel into one dimension";

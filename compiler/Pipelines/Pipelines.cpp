@@ -79,7 +79,7 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     pm.addPass(createConvertKilnToLinalg());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createKilnOutlineKernels());
-    pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+    pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     return;

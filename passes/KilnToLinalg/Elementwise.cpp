@@ -4,7 +4,7 @@
 // unsigned integers) each become one all-parallel
 // linalg.generic with an identity output map; numpy broadcasting lives in the
 // operands' indexing maps (size-1 dims read index 0, missing leading dims
-// drop out), so linalg-fuse-elementwise-ops can fuse chains of them.
+// drop out), so kiln-fuse-elementwise can fuse chains of them.
 //
 //===----------------------------------------------------------------------===//
 

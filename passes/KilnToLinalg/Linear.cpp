@@ -128,6 +128,59 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   }
 };
 
+/// Static shapes only: a[..., m, k] x b[k, n] → expand(matmul(collapse(a) :
+/// [(...)*m, k], b)), and a[B..., m, k] x b[B..., k, n] with equal batch dims
+/// (rank > 3) → expand(batch_matmul(collapse(a), collapse(b))), so the named
+/// ops (which tile and vectorize as register-blocked FMAs) cover the
+/// transformer shapes instead of the general generic. Null if neither fits.
+static Value foldBatchIntoNamedMatmul(OpBuilder &b, Location loc, Value lhs,
+                                      Value rhs, RankedTensorType resultType,
+                                      Type acc) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t lr = lhsType.getRank(), rr = rhsType.getRank();
+  Type elemType = resultType.getElementType();
+  if (acc != elemType || !lhsType.hasStaticShape() ||
+      !rhsType.hasStaticShape() || !resultType.hasStaticShape())
+    return nullptr;
+  auto collapse = [&](Value v, ArrayRef<ReassociationIndices> groups) {
+    return tensor::CollapseShapeOp::create(b, loc, v, groups).getResult();
+  };
+  auto zeroFilled = [&](ArrayRef<int64_t> shape) {
+    return createFilledTensor(b, loc, RankedTensorType::get(shape, elemType),
+                              {}, createScalarConstant(b, loc, elemType, 0.0));
+  };
+  if (lr >= 3 && rr == 2) {
+    ReassociationIndices rows = llvm::to_vector(llvm::seq<int64_t>(0, lr - 1));
+    SmallVector<ReassociationIndices> groups = {rows, {lr - 1}};
+    int64_t m = lhsType.getNumElements() / lhsType.getDimSize(lr - 1);
+    int64_t n = rhsType.getDimSize(1);
+    Value product =
+        linalg::MatmulOp::create(b, loc, TypeRange{RankedTensorType::get({m, n}, elemType)},
+                                 ValueRange{collapse(lhs, groups), rhs},
+                                 ValueRange{zeroFilled({m, n})})
+            .getResult(0);
+    return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups);
+  }
+  if (lr == rr && lr > 3 &&
+      lhsType.getShape().drop_back(2) == rhsType.getShape().drop_back(2)) {
+    ReassociationIndices batch = llvm::to_vector(llvm::seq<int64_t>(0, lr - 2));
+    SmallVector<ReassociationIndices> groups = {batch, {lr - 2}, {lr - 1}};
+    int64_t batchSize = 1;
+    for (int64_t d : lhsType.getShape().drop_back(2))
+      batchSize *= d;
+    int64_t m = lhsType.getDimSize(lr - 2), n = rhsType.getDimSize(rr - 1);
+    Value product =
+        linalg::BatchMatmulOp::create(
+            b, loc, TypeRange{RankedTensorType::get({batchSize, m, n}, elemType)},
+            ValueRange{collapse(lhs, groups), collapse(rhs, groups)},
+            ValueRange{zeroFilled({batchSize, m, n})})
+            .getResult(0);
+    return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups);
+  }
+  return nullptr;
+}
+
 /// kiln.matmul(a, b) → linalg.matmul | linalg.batch_matmul | linalg.generic
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -176,6 +229,11 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       rewriter.replaceOp(op, linalg::MatmulOp::create(
                                  rewriter, loc, TypeRange{resultType},
                                  ValueRange{lhs, rhs}, ValueRange{init}));
+      return success();
+    }
+    if (Value folded = foldBatchIntoNamedMatmul(rewriter, loc, lhs, rhs,
+                                                resultType, acc)) {
+      rewriter.replaceOp(op, folded);
       return success();
     }
     if (lr == 3 && rr == 3 && acc == elemType && !lhsType.isDynamicDim(0) &&

@@ -2,7 +2,7 @@
 //
 // Small IR builders every op family needs: tensor.empty with the right
 // dynamic sizes, fills, numpy broadcast indexing maps, all-parallel
-// elementwise generics (the form linalg-fuse-elementwise-ops fuses), padding,
+// elementwise generics (the form kiln-fuse-elementwise fuses), padding,
 // reductions and means.
 //
 //===----------------------------------------------------------------------===//
