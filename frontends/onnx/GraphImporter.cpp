@@ -302,6 +302,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerIndexingOps(converters);
   registerReductionOps(converters);
   registerAttentionOps(converters);
+  registerResizeOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

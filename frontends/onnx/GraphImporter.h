@@ -94,6 +94,7 @@ void registerNormalizationOps(ConverterMap &map);
 void registerIndexingOps(ConverterMap &map);
 void registerReductionOps(ConverterMap &map);
 void registerAttentionOps(ConverterMap &map);
+void registerResizeOps(ConverterMap &map);
 
 class GraphImporter {
 public:

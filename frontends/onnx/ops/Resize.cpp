@@ -1,0 +1,260 @@
+//===- Resize.cpp - ONNX Resize and Upsample → kiln.resize ----------------===//
+//
+// Resize (opsets 10-19) and Upsample (7, 9) become one kiln.resize with a
+// static result type. ONNX passes scales, sizes, roi and axes as inputs;
+// kiln needs them at compile time, so they must be constants. Here they are
+// resolved into one scale per dim (output/input where sizes drive the
+// resize, after keep_aspect_ratio_policy), a full-rank roi and the output
+// shape, exactly as the ONNX reference computes them. Opset 10 Resize and
+// Upsample have no coordinate mode attribute: they are `asymmetric` with
+// floor rounding for nearest.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/GraphImporter.h"
+
+#include "llvm/Support/InterleavedRange.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kiln;
+using namespace mlir::kiln::onnx;
+
+/// Float values of constant input `i` (any float element type).
+static FailureOr<SmallVector<double>> constantFloats(NodeImporter &n,
+                                                     unsigned i,
+                                                     StringRef what) {
+  auto attr = n.constantInput(i, what);
+  if (failed(attr))
+    return failure();
+  if (!isa<FloatType>(attr->getElementType()))
+    return n.error() << what << " must be a float tensor, got "
+                     << attr->getElementType();
+  SmallVector<double> values;
+  for (const APFloat &v : attr->getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+/// True if input `i` is given and has elements (opset 11/13 pass an empty
+/// tensor for the unused one of scales/sizes).
+static bool hasNonEmptyInput(NodeImporter &n, unsigned i) {
+  if (!n.hasInput(i))
+    return false;
+  auto v = n.input(i);
+  if (failed(v))
+    return false;
+  auto type = cast<RankedTensorType>(v->getType());
+  return !type.hasStaticShape() || type.getNumElements() != 0;
+}
+
+/// The resize that every converter builds once the inputs are resolved.
+struct ResizeSpec {
+  std::string mode = "nearest";
+  std::string coords = "asymmetric";
+  std::string nearestMode = "floor";
+  float cubicCoeffA = -0.75f;
+  bool excludeOutside = false;
+  float extrapolationValue = 0.0f;
+  SmallVector<double> scales;
+  SmallVector<double> roi;
+  SmallVector<int64_t> shape;
+};
+
+static LogicalResult createResize(NodeImporter &n, Value x,
+                                  const ResizeSpec &spec) {
+  auto type = cast<RankedTensorType>(x.getType());
+  for (int64_t d : spec.shape)
+    if (d <= 0)
+      return n.error() << "output shape [" << llvm::interleaved(spec.shape)
+                       << "] has an empty dim";
+  SmallVector<NamedAttribute> attrs = {
+      n.namedAttr("mode", n.b.getStringAttr(spec.mode)),
+      n.namedAttr("coordinate_transformation_mode",
+                  n.b.getStringAttr(spec.coords)),
+      n.namedAttr("nearest_mode", n.b.getStringAttr(spec.nearestMode)),
+      n.namedAttr("scales", n.b.getDenseF64ArrayAttr(spec.scales)),
+      n.namedAttr("cubic_coeff_a", n.b.getF32FloatAttr(spec.cubicCoeffA)),
+      n.namedAttr("exclude_outside", n.b.getBoolAttr(spec.excludeOutside)),
+      n.namedAttr("extrapolation_value",
+                  n.b.getF32FloatAttr(spec.extrapolationValue))};
+  if (!spec.roi.empty())
+    attrs.push_back(n.namedAttr("roi", n.b.getDenseF64ArrayAttr(spec.roi)));
+  auto result = n.createTyped<ResizeOp>(
+      RankedTensorType::get(spec.shape, type.getElementType()), {x}, attrs);
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
+static FailureOr<Value> staticInput(NodeImporter &n) {
+  auto x = n.input(0);
+  if (failed(x))
+    return failure();
+  if (!cast<RankedTensorType>(x->getType()).hasStaticShape())
+    return n.error() << "input shape must be static (bind it with "
+                        "--input-shape)";
+  return x;
+}
+
+/// Output dims from per-dim scales: floor(scale * input), as ONNX.
+static void shapeFromScales(RankedTensorType type, ResizeSpec &spec) {
+  for (auto [d, s] : llvm::enumerate(spec.scales))
+    spec.shape.push_back(
+        static_cast<int64_t>(std::floor(s * type.getDimSize(d))));
+}
+
+/// Upsample(x, scales){mode} (scales an attribute in opset 7, an input in
+/// 9) and Resize-10(x, scales){mode} → kiln.resize{asymmetric}.
+static LogicalResult convertUpsample(NodeImporter &n) {
+  bool scalesAttr = n.opType() == "Upsample" && n.opset() < 9;
+  if (failed(n.checkAttributes(scalesAttr ? ArrayRef<StringRef>{"mode",
+                                                                "scales"}
+                                          : ArrayRef<StringRef>{"mode"})))
+    return failure();
+  auto x = staticInput(n);
+  auto mode = n.stringAttr("mode", "nearest");
+  if (failed(x) || failed(mode))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  ResizeSpec spec;
+  spec.mode = *mode == "bilinear" ? "linear" : *mode;
+  if (spec.mode != "nearest" && spec.mode != "linear")
+    return n.error() << "unsupported mode '" << *mode << "'";
+  if (scalesAttr) {
+    const ::onnx::AttributeProto *a = n.attr("scales");
+    if (!a)
+      return n.error() << "missing attribute 'scales'";
+    for (float f : a->floats())
+      spec.scales.push_back(f);
+  } else {
+    auto s = constantFloats(n, 1, "scales");
+    if (failed(s))
+      return failure();
+    spec.scales = *s;
+  }
+  if (static_cast<int64_t>(spec.scales.size()) != type.getRank())
+    return n.error() << "expected " << type.getRank() << " scales, got "
+                     << spec.scales.size();
+  shapeFromScales(type, spec);
+  return createResize(n, *x, spec);
+}
+
+/// Resize-11+(x, roi?, scales?, sizes?){...} → kiln.resize.
+static LogicalResult convertResize(NodeImporter &n) {
+  if (n.opset() < 11)
+    return convertUpsample(n);
+  if (failed(n.checkAttributes(
+          {"mode", "coordinate_transformation_mode", "nearest_mode",
+           "cubic_coeff_a", "exclude_outside", "extrapolation_value",
+           "antialias", "axes", "keep_aspect_ratio_policy"})))
+    return failure();
+  auto x = staticInput(n);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  ResizeSpec spec;
+  auto mode = n.stringAttr("mode", "nearest");
+  auto coords = n.stringAttr("coordinate_transformation_mode", "half_pixel");
+  auto nearestMode = n.stringAttr("nearest_mode", "round_prefer_floor");
+  auto cubicA = n.floatAttr("cubic_coeff_a", -0.75f);
+  auto exclude = n.intAttr("exclude_outside", 0);
+  auto extrapolation = n.floatAttr("extrapolation_value", 0.0f);
+  auto antialias = n.intAttr("antialias", 0);
+  auto policy = n.stringAttr("keep_aspect_ratio_policy", "stretch");
+  auto axesAttr = n.intsAttr("axes", SmallVector<int64_t>{});
+  if (failed(mode) || failed(coords) || failed(nearestMode) ||
+      failed(cubicA) || failed(exclude) || failed(extrapolation) ||
+      failed(antialias) || failed(policy) || failed(axesAttr))
+    return failure();
+  if (*antialias)
+    return n.error() << "antialias is not supported";
+  if (*policy != "stretch" && *policy != "not_larger" &&
+      *policy != "not_smaller")
+    return n.error() << "unknown keep_aspect_ratio_policy '" << *policy
+                     << "'";
+  spec.mode = *mode;
+  spec.coords = *coords;
+  spec.nearestMode = *nearestMode;
+  spec.cubicCoeffA = *cubicA;
+  spec.excludeOutside = *exclude != 0;
+  spec.extrapolationValue = *extrapolation;
+
+  SmallVector<int64_t> axes;
+  for (int64_t a : *axesAttr) {
+    auto axis = normalizeAxis(n, a, rank, "axis");
+    if (failed(axis))
+      return failure();
+    axes.push_back(*axis);
+  }
+  if (axes.empty())
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  int64_t count = axes.size();
+
+  spec.scales.assign(rank, 1.0);
+  if (spec.coords == "tf_crop_and_resize") {
+    if (!hasNonEmptyInput(n, 1))
+      return n.error() << "tf_crop_and_resize needs a roi";
+    auto roi = constantFloats(n, 1, "roi");
+    if (failed(roi))
+      return failure();
+    if (static_cast<int64_t>(roi->size()) != 2 * count)
+      return n.error() << "expected " << 2 * count << " roi values, got "
+                       << roi->size();
+    spec.roi.assign(rank, 0.0);
+    spec.roi.append(rank, 1.0);
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      spec.roi[axis] = (*roi)[i];
+      spec.roi[axis + rank] = (*roi)[i + count];
+    }
+  }
+
+  if (hasNonEmptyInput(n, 3)) {
+    if (hasNonEmptyInput(n, 2))
+      return n.error() << "only one of scales and sizes may be given";
+    auto sizes = n.constantInts(3, "sizes");
+    if (failed(sizes))
+      return failure();
+    if (static_cast<int64_t>(sizes->size()) != count)
+      return n.error() << "expected " << count << " sizes, got "
+                       << sizes->size();
+    spec.shape = llvm::to_vector(type.getShape());
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      spec.shape[axis] = (*sizes)[i];
+      spec.scales[axis] = static_cast<double>((*sizes)[i]) /
+                          static_cast<double>(type.getDimSize(axis));
+    }
+    if (*policy != "stretch") {
+      double scale = spec.scales[axes.front()];
+      for (int64_t axis : axes)
+        scale = *policy == "not_larger" ? std::min(scale, spec.scales[axis])
+                                        : std::max(scale, spec.scales[axis]);
+      for (int64_t axis : axes) {
+        spec.scales[axis] = scale;
+        spec.shape[axis] = static_cast<int64_t>(
+            scale * static_cast<double>(type.getDimSize(axis)) + 0.5);
+      }
+    }
+    return createResize(n, *x, spec);
+  }
+  if (!hasNonEmptyInput(n, 2))
+    return n.error() << "needs scales or sizes";
+  auto scales = constantFloats(n, 2, "scales");
+  if (failed(scales))
+    return failure();
+  if (static_cast<int64_t>(scales->size()) != count)
+    return n.error() << "expected " << count << " scales, got "
+                     << scales->size();
+  for (auto [i, axis] : llvm::enumerate(axes))
+    spec.scales[axis] = (*scales)[i];
+  shapeFromScales(type, spec);
+  return createResize(n, *x, spec);
+}
+
+void mlir::kiln::onnx::registerResizeOps(ConverterMap &map) {
+  map["Resize"] = convertResize;
+  map["Upsample"] = convertUpsample;
+}

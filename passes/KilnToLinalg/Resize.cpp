@@ -1,0 +1,330 @@
+//===- Resize.cpp - kiln.resize → linalg ----------------------------------===//
+//
+// Resize is separable: along each resized dim, output position y reads a few
+// source taps with weights that depend only on y, the extents, the scale and
+// the modes. Shapes and scales are static, so those taps are computed here
+// in double precision, mirroring the ONNX reference (op_resize.py:
+// coordinate transform, tap window with edge clamping, exclude_outside
+// renormalisation, tf_crop_and_resize extrapolation) and become small
+// per-dim constant tables (one i32 index and one f32 weight table per tap).
+// The result is one all-parallel linalg.generic over the output that reads
+// the tables through the output index of their dim and sums, over every tap
+// combination (1 for nearest, 2^k for linear, 4^k for cubic over k resized
+// dims), the product of the weights times a `tensor.extract` of the input.
+// Nearest resolves its rounding into a single tap, so it needs no float
+// math and works for any element type; f16/bf16 accumulate in f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/KilnToLinalg/KilnToLinalg.h"
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// The source taps of one resized dim: for output position y and tap t,
+/// input index `index[y * taps + t]` with weight `weight[y * taps + t]`;
+/// `outside[y]` marks tf_crop_and_resize positions that extrapolate.
+struct AxisTaps {
+  int64_t dim = 0;
+  int64_t taps = 0;
+  SmallVector<int32_t> index;
+  SmallVector<float> weight;
+  SmallVector<int8_t> outside;
+  bool anyOutside = false;
+};
+
+/// The parameters of one resize shared by every dim.
+struct ResizeParams {
+  StringRef mode, coords, nearestMode;
+  double cubicA;
+  bool excludeOutside;
+};
+
+} // namespace
+
+/// Source coordinate of output position `y` (ONNX coordinate transforms).
+static double sourceCoordinate(StringRef coords, double y, double scale,
+                               int64_t in, int64_t out, double roiStart,
+                               double roiEnd) {
+  double outWidth = scale * static_cast<double>(in);
+  if (coords == "align_corners")
+    return outWidth == 1 ? 0.0 : y * (in - 1) / (outWidth - 1);
+  if (coords == "asymmetric")
+    return y / scale;
+  if (coords == "tf_crop_and_resize") {
+    double x = outWidth == 1 ? (roiEnd - roiStart) * (in - 1) / 2
+                             : y * (roiEnd - roiStart) * (in - 1) /
+                                   (outWidth - 1);
+    return x + roiStart * (in - 1);
+  }
+  if (coords == "pytorch_half_pixel")
+    return outWidth == 1 ? -0.5 : (y + 0.5) / scale - 0.5;
+  if (coords == "half_pixel_symmetric") {
+    double adjustment = static_cast<double>(out) / outWidth;
+    double offset = static_cast<double>(in) / 2 * (1 - adjustment);
+    return offset + (y + 0.5) / scale - 0.5;
+  }
+  return (y + 0.5) / scale - 0.5; // half_pixel
+}
+
+/// Tap weights for the fractional position `ratio` in (0, 1].
+static SmallVector<double> tapWeights(const ResizeParams &p, double ratio) {
+  if (p.mode == "nearest") {
+    if (ratio == 1.0)
+      return {0, 1};
+    bool up = p.nearestMode == "round_prefer_floor"  ? ratio > 0.5
+              : p.nearestMode == "round_prefer_ceil" ? ratio >= 0.5
+                                                     : p.nearestMode == "ceil";
+    return {up ? 0.0 : 1.0, up ? 1.0 : 0.0};
+  }
+  if (p.mode == "linear")
+    return {1 - ratio, ratio};
+  double a = p.cubicA, r = ratio, s = 1 - ratio;
+  return {((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+          ((a + 2) * r - (a + 3)) * r * r + 1,
+          ((a + 2) * s - (a + 3)) * s * s + 1,
+          ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a};
+}
+
+/// The taps of dim `dim` resized from `in` to `out` positions.
+static AxisTaps computeTaps(const ResizeParams &p, int64_t dim, int64_t in,
+                            int64_t out, double scale, double roiStart,
+                            double roiEnd) {
+  AxisTaps axis;
+  axis.dim = dim;
+  int64_t n = p.mode == "cubic" ? 4 : 2;
+  axis.taps = p.mode == "nearest" ? 1 : n;
+  for (int64_t y = 0; y < out; ++y) {
+    double x = sourceCoordinate(p.coords, static_cast<double>(y), scale, in,
+                                out, roiStart, roiEnd);
+    bool outside = p.coords == "tf_crop_and_resize" &&
+                   (x < 0 || x > static_cast<double>(in - 1));
+    axis.outside.push_back(outside);
+    axis.anyOutside |= outside;
+    double floorX = std::floor(x);
+    SmallVector<double> weights = tapWeights(p, x == floorX ? 1.0 : x - floorX);
+    // The n indices nearest x, ties to the smaller (the reference's window
+    // over the edge-padded input).
+    int64_t pad = (n + 1) / 2;
+    double padded = x + pad;
+    int64_t base = static_cast<int64_t>(std::floor(padded));
+    bool exact = padded == std::floor(padded);
+    int64_t start = base + (exact ? -(n / 2) : -(n / 2) + 1) - pad;
+    SmallVector<int64_t> idx;
+    for (int64_t t = 0; t < n; ++t)
+      idx.push_back(start + t);
+    if (p.excludeOutside) {
+      double sum = 0;
+      for (int64_t t = 0; t < n; ++t) {
+        if (idx[t] < 0 || idx[t] >= in)
+          weights[t] = 0;
+        sum += weights[t];
+      }
+      if (sum != 0)
+        for (double &w : weights)
+          w /= sum;
+    }
+    for (int64_t &i : idx)
+      i = std::clamp<int64_t>(i, 0, in - 1);
+    if (p.mode == "nearest") {
+      axis.index.push_back(static_cast<int32_t>(weights[1] > 0.5 ? idx[1]
+                                                                 : idx[0]));
+      axis.weight.push_back(1.0f);
+      continue;
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      axis.index.push_back(static_cast<int32_t>(idx[t]));
+      axis.weight.push_back(static_cast<float>(weights[t]));
+    }
+  }
+  return axis;
+}
+
+/// True when the reference skips `dim` as an identity (scale ~1, same
+/// extent, trivial roi).
+static bool isIdentityDim(ResizeOp op, int64_t dim, int64_t in, int64_t out) {
+  double scale = op.getScales()[dim];
+  if (std::abs(scale - 1.0) > 1e-9 * std::max(1.0, std::abs(scale)) ||
+      in != out)
+    return false;
+  std::optional<ArrayRef<double>> roi = op.getRoi();
+  if (!roi)
+    return true;
+  int64_t rank = op.getScales().size();
+  return std::abs((*roi)[dim]) <= 1e-9 &&
+         std::abs((*roi)[dim + rank] - 1.0) <= 1e-9;
+}
+
+/// A 1-D constant of `values` with element type `type`.
+template <typename T>
+static Value tableConstant(OpBuilder &b, Location loc, Type type,
+                           ArrayRef<T> values) {
+  auto tableType =
+      RankedTensorType::get({static_cast<int64_t>(values.size())}, type);
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableType, values));
+}
+
+namespace {
+
+/// kiln.resize(x) → generic(tap tables) { Σ_taps Π weights · x[taps] }
+struct ResizeLowering : OpConversionPattern<ResizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    RankedTensorType inType = op.getInput().getType();
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t rank = outType.getRank();
+    if (!inType.hasStaticShape() || !outType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs static shapes");
+    Type elementType = outType.getElementType();
+    bool nearest = op.getMode() == "nearest";
+    if (!nearest && !isa<FloatType>(elementType))
+      return rewriter.notifyMatchFailure(op, "interpolation needs floats");
+
+    ResizeParams params{op.getMode(), op.getCoordinateTransformationMode(),
+                        op.getNearestMode(),
+                        op.getCubicCoeffA().convertToDouble(),
+                        op.getExcludeOutside()};
+    std::optional<ArrayRef<double>> roi = op.getRoi();
+    SmallVector<AxisTaps> axes;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
+      if (isIdentityDim(op, d, in, out))
+        continue;
+      axes.push_back(computeTaps(params, d, in, out, op.getScales()[d],
+                                 roi ? (*roi)[d] : 0.0,
+                                 roi ? (*roi)[d + rank] : 1.0));
+    }
+
+    // Tables as generic inputs: per dim, each tap's index (and weight), then
+    // the extrapolation mask where some position extrapolates.
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<Value> tables;
+    SmallVector<AffineMap> maps;
+    for (const AxisTaps &axis : axes) {
+      AffineMap map = AffineMap::get(rank, 0, getAffineDimExpr(axis.dim, ctx));
+      int64_t out = outType.getDimSize(axis.dim);
+      for (int64_t t = 0; t < axis.taps; ++t) {
+        SmallVector<int32_t> index;
+        SmallVector<float> weight;
+        for (int64_t y = 0; y < out; ++y) {
+          index.push_back(axis.index[y * axis.taps + t]);
+          weight.push_back(axis.weight[y * axis.taps + t]);
+        }
+        tables.push_back(tableConstant<int32_t>(rewriter, loc,
+                                                rewriter.getI32Type(), index));
+        maps.push_back(map);
+        if (!nearest) {
+          tables.push_back(tableConstant<float>(rewriter, loc,
+                                                rewriter.getF32Type(), weight));
+          maps.push_back(map);
+        }
+      }
+      if (axis.anyOutside) {
+        tables.push_back(tableConstant<int8_t>(
+            rewriter, loc, rewriter.getI8Type(), axis.outside));
+        maps.push_back(map);
+      }
+    }
+
+    float extrapolation = op.getExtrapolationValue().convertToFloat();
+    Value result = createElementwiseGeneric(
+        rewriter, loc, outType, {}, tables, maps,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return buildBody(b, l, input, axes, nearest, rank, elementType,
+                           extrapolation, args);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+private:
+  /// Σ over tap combinations of Π weights · input[taps]; extrapolated
+  /// positions take `extrapolation`.
+  static Value buildBody(OpBuilder &b, Location loc, Value input,
+                         ArrayRef<AxisTaps> axes, bool nearest, int64_t rank,
+                         Type elementType, float extrapolation,
+                         ValueRange args) {
+    SmallVector<Value> ivs;
+    for (int64_t d = 0; d < rank; ++d)
+      ivs.push_back(linalg::IndexOp::create(b, loc, d));
+    // Unpack the table arguments per dim: indices[a][t], weights[a][t].
+    SmallVector<SmallVector<Value>> indices(axes.size()), weights(axes.size());
+    SmallVector<Value> masks;
+    unsigned next = 0;
+    for (auto [a, axis] : llvm::enumerate(axes)) {
+      for (int64_t t = 0; t < axis.taps; ++t) {
+        indices[a].push_back(arith::IndexCastOp::create(
+            b, loc, b.getIndexType(), args[next++]));
+        if (!nearest)
+          weights[a].push_back(args[next++]);
+      }
+      if (axis.anyOutside)
+        masks.push_back(args[next++]);
+    }
+    auto computeType = b.getF32Type();
+    bool widen = !nearest && elementType != computeType;
+    int64_t combinations = 1;
+    for (const AxisTaps &axis : axes)
+      combinations *= axis.taps;
+    Value acc;
+    for (int64_t c = 0; c < combinations; ++c) {
+      SmallVector<Value> at(ivs);
+      Value w;
+      int64_t rest = c;
+      for (int64_t a = axes.size() - 1; a >= 0; --a) {
+        int64_t t = rest % axes[a].taps;
+        rest /= axes[a].taps;
+        at[axes[a].dim] = indices[a][t];
+        if (!nearest)
+          w = w ? arith::MulFOp::create(b, loc, w, weights[a][t]).getResult()
+                : weights[a][t];
+      }
+      Value v = tensor::ExtractOp::create(b, loc, input, at);
+      if (nearest) {
+        acc = v;
+        break;
+      }
+      if (widen)
+        v = arith::ExtFOp::create(b, loc, computeType, v);
+      Value term = w ? arith::MulFOp::create(b, loc, v, w).getResult() : v;
+      acc = acc ? arith::AddFOp::create(b, loc, acc, term).getResult() : term;
+    }
+    if (widen)
+      acc = arith::TruncFOp::create(b, loc, elementType, acc);
+    if (masks.empty())
+      return acc;
+    Value zero = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+    Value outside;
+    for (Value m : masks) {
+      Value flag =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, m, zero);
+      outside = outside ? arith::OrIOp::create(b, loc, outside, flag).getResult()
+                        : flag;
+    }
+    Value fill = createScalarConstant(b, loc, elementType, extrapolation);
+    return arith::SelectOp::create(b, loc, outside, fill, acc);
+  }
+};
+
+} // namespace
+
+void kiln::populateResizeToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ResizeLowering>(patterns.getContext());
+}
