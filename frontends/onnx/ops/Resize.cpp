@@ -49,6 +49,31 @@ static bool hasNonEmptyInput(NodeImporter &n, unsigned i) {
   return !type.hasStaticShape() || type.getNumElements() != 0;
 }
 
+/// The static shape the model declares for the node's output (graph output
+/// or value_info), if any.
+static std::optional<SmallVector<int64_t>> declaredShape(NodeImporter &n) {
+  const ::onnx::GraphProto &graph = n.graph.model.proto->graph();
+  auto find = [&](const auto &infos) -> const ::onnx::ValueInfoProto * {
+    for (const ::onnx::ValueInfoProto &info : infos)
+      if (info.name() == n.node.output(0))
+        return &info;
+    return nullptr;
+  };
+  const ::onnx::ValueInfoProto *info = find(graph.output());
+  if (!info)
+    info = find(graph.value_info());
+  if (!info || !info->type().has_tensor_type() ||
+      !info->type().tensor_type().has_shape())
+    return std::nullopt;
+  SmallVector<int64_t> shape;
+  for (const auto &dim : info->type().tensor_type().shape().dim()) {
+    if (!dim.has_dim_value() || dim.dim_value() <= 0)
+      return std::nullopt;
+    shape.push_back(dim.dim_value());
+  }
+  return shape;
+}
+
 /// The resize that every converter builds once the inputs are resolved.
 struct ResizeSpec {
   std::string mode = "nearest";
@@ -215,6 +240,25 @@ static LogicalResult convertResize(NodeImporter &n) {
   if (hasNonEmptyInput(n, 3)) {
     if (hasNonEmptyInput(n, 2))
       return n.error() << "only one of scales and sizes may be given";
+    // Runtime sizes (stretch): the output shape is `sizes`, so the model's
+    // declared static output shape gives them, and the scales follow.
+    auto input = n.input(3);
+    if (failed(input))
+      return failure();
+    std::optional<SmallVector<int64_t>> declared = declaredShape(n);
+    if (!input->getDefiningOp<ConstantOp>() && *policy == "stretch" &&
+        declared && static_cast<int64_t>(declared->size()) == rank) {
+      spec.shape = *declared;
+      for (int64_t d = 0; d < rank; ++d) {
+        if (!llvm::is_contained(axes, d) &&
+            spec.shape[d] != type.getDimSize(d))
+          return n.error() << "declared output dim " << d << " = "
+                           << spec.shape[d] << " is not resized by axes";
+        spec.scales[d] = static_cast<double>(spec.shape[d]) /
+                         static_cast<double>(type.getDimSize(d));
+      }
+      return createResize(n, *x, spec);
+    }
     auto sizes = n.constantInts(3, "sizes");
     if (failed(sizes))
       return failure();
