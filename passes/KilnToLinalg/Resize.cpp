@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -176,9 +177,215 @@ static Value tableConstant(OpBuilder &b, Location loc, Type type,
       b, loc, DenseElementsAttr::get(tableType, values));
 }
 
+/// The taps of one resized dim at the current output position, as values in
+/// the generic's body: indices (index), weights (f32; none for nearest) and
+/// an optional i1 "extrapolated" flag.
+struct DimTaps {
+  int64_t dim = 0;
+  SmallVector<Value> index, weight;
+  Value outside;
+};
+
+/// Runtime counterpart of computeTaps for scales/roi that are tensors: the
+/// same ONNX formulas, in f64, for output position `y` of `dim`.
+static DimTaps emitRuntimeTaps(OpBuilder &b, Location loc,
+                               const ResizeParams &p, int64_t dim, Value y,
+                               int64_t in, int64_t out, Value scale,
+                               Value roiStart, Value roiEnd) {
+  Type f64 = b.getF64Type();
+  auto cst = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
+  };
+  auto add = [&](Value a, Value c) -> Value {
+    return arith::AddFOp::create(b, loc, a, c);
+  };
+  auto sub = [&](Value a, Value c) -> Value {
+    return arith::SubFOp::create(b, loc, a, c);
+  };
+  auto mul = [&](Value a, Value c) -> Value {
+    return arith::MulFOp::create(b, loc, a, c);
+  };
+  auto div = [&](Value a, Value c) -> Value {
+    return arith::DivFOp::create(b, loc, a, c);
+  };
+  auto cmp = [&](arith::CmpFPredicate pred, Value a, Value c) -> Value {
+    return arith::CmpFOp::create(b, loc, pred, a, c);
+  };
+  auto select = [&](Value c, Value t, Value f) -> Value {
+    return arith::SelectOp::create(b, loc, c, t, f);
+  };
+  Value yf = arith::SIToFPOp::create(
+      b, loc, f64, arith::IndexCastOp::create(b, loc, b.getI64Type(), y));
+  Value inF = cst(static_cast<double>(in)), inLast = cst(in - 1.0);
+  Value outWidth = mul(scale, inF);
+  Value one = cst(1.0), half = cst(0.5), zero = cst(0.0);
+  Value single = cmp(arith::CmpFPredicate::OEQ, outWidth, one);
+  Value halfPixel = sub(div(add(yf, half), scale), half);
+  Value x;
+  StringRef c = p.coords;
+  if (c == "align_corners") {
+    x = select(single, zero, div(mul(yf, inLast), sub(outWidth, one)));
+  } else if (c == "asymmetric") {
+    x = div(yf, scale);
+  } else if (c == "tf_crop_and_resize") {
+    Value span = mul(sub(roiEnd, roiStart), inLast);
+    x = select(single, div(span, cst(2.0)),
+               div(mul(yf, span), sub(outWidth, one)));
+    x = add(x, mul(roiStart, inLast));
+  } else if (c == "pytorch_half_pixel") {
+    x = select(single, cst(-0.5), halfPixel);
+  } else if (c == "half_pixel_symmetric") {
+    Value adjustment = div(cst(static_cast<double>(out)), outWidth);
+    Value offset = mul(cst(in / 2.0), sub(one, adjustment));
+    x = add(offset, halfPixel);
+  } else {
+    x = halfPixel;
+  }
+  DimTaps taps;
+  taps.dim = dim;
+  if (c == "tf_crop_and_resize")
+    taps.outside = arith::OrIOp::create(
+        b, loc, cmp(arith::CmpFPredicate::OLT, x, zero),
+        cmp(arith::CmpFPredicate::OGT, x, inLast));
+  Value floorX = math::FloorOp::create(b, loc, x);
+  Value ratio =
+      select(cmp(arith::CmpFPredicate::OEQ, x, floorX), one, sub(x, floorX));
+  int64_t n = p.mode == "cubic" ? 4 : 2, pad = (n + 1) / 2;
+  Value padded = add(x, cst(static_cast<double>(pad)));
+  Value base = math::FloorOp::create(b, loc, padded);
+  Value exact = cmp(arith::CmpFPredicate::OEQ, padded, base);
+  Value start = add(base, select(exact, cst(-(n / 2) - pad),
+                                 cst(-(n / 2) + 1 - pad)));
+  Value startI = arith::FPToSIOp::create(b, loc, b.getI64Type(), start);
+  SmallVector<Value> idx;
+  for (int64_t t = 0; t < n; ++t)
+    idx.push_back(arith::AddIOp::create(
+        b, loc, startI,
+        arith::ConstantIntOp::create(b, loc, b.getI64Type(), t)));
+  auto clampToIndex = [&](Value i) -> Value {
+    Value lo = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
+    Value hi = arith::ConstantIntOp::create(b, loc, b.getI64Type(), in - 1);
+    i = arith::MaxSIOp::create(b, loc, i, lo);
+    i = arith::MinSIOp::create(b, loc, i, hi);
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
+  };
+  if (p.mode == "nearest") {
+    Value up;
+    if (p.nearestMode == "round_prefer_floor")
+      up = cmp(arith::CmpFPredicate::OGT, ratio, half);
+    else if (p.nearestMode == "round_prefer_ceil")
+      up = cmp(arith::CmpFPredicate::OGE, ratio, half);
+    else
+      up = arith::ConstantIntOp::create(b, loc, b.getI1Type(),
+                                        p.nearestMode == "ceil");
+    up = arith::OrIOp::create(b, loc, up,
+                              cmp(arith::CmpFPredicate::OEQ, ratio, one));
+    taps.index.push_back(clampToIndex(select(up, idx[1], idx[0])));
+    return taps;
+  }
+  SmallVector<Value> w;
+  if (p.mode == "linear") {
+    w = {sub(one, ratio), ratio};
+  } else {
+    Value a = cst(p.cubicA), r = ratio, s = sub(one, ratio);
+    Value a2 = cst(p.cubicA + 2), a3 = cst(p.cubicA + 3);
+    Value fiveA = cst(5 * p.cubicA), eightA = cst(8 * p.cubicA),
+          fourA = cst(4 * p.cubicA);
+    auto outer = [&](Value t) {
+      Value t1 = add(t, one);
+      return sub(mul(add(mul(sub(mul(a, t1), fiveA), t1), eightA), t1),
+                 fourA);
+    };
+    auto inner = [&](Value t) {
+      return add(mul(mul(sub(mul(a2, t), a3), t), t), one);
+    };
+    w = {outer(r), inner(r), inner(s), outer(s)};
+  }
+  if (p.excludeOutside) {
+    Value sum = zero;
+    for (int64_t t = 0; t < n; ++t) {
+      Value lo = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::slt, idx[t],
+          arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0));
+      Value hi = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::sge, idx[t],
+          arith::ConstantIntOp::create(b, loc, b.getI64Type(), in));
+      w[t] = select(arith::OrIOp::create(b, loc, lo, hi), zero, w[t]);
+      sum = add(sum, w[t]);
+    }
+    sum = select(cmp(arith::CmpFPredicate::OEQ, sum, zero), one, sum);
+    for (Value &wt : w)
+      wt = div(wt, sum);
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    taps.index.push_back(clampToIndex(idx[t]));
+    taps.weight.push_back(
+        arith::TruncFOp::create(b, loc, b.getF32Type(), w[t]));
+  }
+  return taps;
+}
+
+/// Σ over tap combinations of Π weights · input[taps]; extrapolated
+/// positions take `extrapolation`.
+static Value combineTaps(OpBuilder &b, Location loc, Value input,
+                         ArrayRef<Value> ivs, ArrayRef<DimTaps> dims,
+                         bool nearest, Type elementType, float extrapolation) {
+  Type computeType = b.getF32Type();
+  bool widen = !nearest && elementType != computeType;
+  int64_t combinations = 1;
+  for (const DimTaps &d : dims)
+    combinations *= d.index.size();
+  Value acc;
+  for (int64_t c = 0; c < combinations; ++c) {
+    SmallVector<Value> at(ivs);
+    Value w;
+    int64_t rest = c;
+    for (int64_t a = dims.size() - 1; a >= 0; --a) {
+      int64_t taps = dims[a].index.size();
+      int64_t t = rest % taps;
+      rest /= taps;
+      at[dims[a].dim] = dims[a].index[t];
+      if (!nearest)
+        w = w ? arith::MulFOp::create(b, loc, w, dims[a].weight[t]).getResult()
+              : dims[a].weight[t];
+    }
+    Value v = tensor::ExtractOp::create(b, loc, input, at);
+    if (nearest) {
+      acc = v;
+      break;
+    }
+    if (widen)
+      v = arith::ExtFOp::create(b, loc, computeType, v);
+    Value term = w ? arith::MulFOp::create(b, loc, v, w).getResult() : v;
+    acc = acc ? arith::AddFOp::create(b, loc, acc, term).getResult() : term;
+  }
+  if (widen)
+    acc = arith::TruncFOp::create(b, loc, elementType, acc);
+  Value outside;
+  for (const DimTaps &d : dims)
+    if (d.outside)
+      outside = outside
+                    ? arith::OrIOp::create(b, loc, outside, d.outside).getResult()
+                    : d.outside;
+  if (!outside)
+    return acc;
+  Value fill = createScalarConstant(b, loc, elementType, extrapolation);
+  return arith::SelectOp::create(b, loc, outside, fill, acc);
+}
+
+/// Element `i` of a runtime float vector, as f64.
+static Value extractF64(OpBuilder &b, Location loc, Value vector, int64_t i) {
+  Value at = arith::ConstantIndexOp::create(b, loc, i);
+  Value v = tensor::ExtractOp::create(b, loc, vector, ValueRange{at});
+  if (v.getType() != b.getF64Type())
+    v = arith::ExtFOp::create(b, loc, b.getF64Type(), v);
+  return v;
+}
+
 namespace {
 
-/// kiln.resize(x) → generic(tap tables) { Σ_taps Π weights · x[taps] }
+/// kiln.resize(x) → generic(tap tables) { Σ_taps Π weights · x[taps] };
+/// with runtime scales/roi the taps are computed in the body instead.
 struct ResizeLowering : OpConversionPattern<ResizeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -201,7 +408,40 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
                         op.getNearestMode(),
                         op.getCubicCoeffA().convertToDouble(),
                         op.getExcludeOutside()};
+    float extrapolation = op.getExtrapolationValue().convertToFloat();
     std::optional<ArrayRef<double>> roi = op.getRoi();
+    Value scalesInput = adaptor.getScalesInput(),
+          roiInput = adaptor.getRoiInput();
+    if (scalesInput || roiInput) {
+      Value result = createElementwiseGeneric(
+          rewriter, loc, outType, {}, {}, {},
+          [&](OpBuilder &b, Location l, ValueRange) {
+            SmallVector<Value> ivs;
+            for (int64_t d = 0; d < rank; ++d)
+              ivs.push_back(linalg::IndexOp::create(b, l, d));
+            auto constant = [&](double v) -> Value {
+              return arith::ConstantOp::create(b, l, b.getF64FloatAttr(v));
+            };
+            SmallVector<DimTaps> dims;
+            for (int64_t d = 0; d < rank; ++d) {
+              Value scale = scalesInput ? extractF64(b, l, scalesInput, d)
+                                        : constant(op.getScales()[d]);
+              Value start = roiInput ? extractF64(b, l, roiInput, d)
+                                     : constant(roi ? (*roi)[d] : 0.0);
+              Value end = roiInput ? extractF64(b, l, roiInput, d + rank)
+                                   : constant(roi ? (*roi)[d + rank] : 1.0);
+              dims.push_back(emitRuntimeTaps(b, l, params, d, ivs[d],
+                                             inType.getDimSize(d),
+                                             outType.getDimSize(d), scale,
+                                             start, end));
+            }
+            return combineTaps(b, l, input, ivs, dims, nearest, elementType,
+                               extrapolation);
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+
     SmallVector<AxisTaps> axes;
     for (int64_t d = 0; d < rank; ++d) {
       int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
@@ -243,83 +483,33 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
       }
     }
 
-    float extrapolation = op.getExtrapolationValue().convertToFloat();
     Value result = createElementwiseGeneric(
         rewriter, loc, outType, {}, tables, maps,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          return buildBody(b, l, input, axes, nearest, rank, elementType,
-                           extrapolation, args);
+          SmallVector<Value> ivs;
+          for (int64_t d = 0; d < rank; ++d)
+            ivs.push_back(linalg::IndexOp::create(b, l, d));
+          SmallVector<DimTaps> dims;
+          unsigned next = 0;
+          for (const AxisTaps &axis : axes) {
+            DimTaps &taps = dims.emplace_back();
+            taps.dim = axis.dim;
+            for (int64_t t = 0; t < axis.taps; ++t) {
+              taps.index.push_back(arith::IndexCastOp::create(
+                  b, l, b.getIndexType(), args[next++]));
+              if (!nearest)
+                taps.weight.push_back(args[next++]);
+            }
+            if (axis.anyOutside)
+              taps.outside = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::ne, args[next++],
+                  arith::ConstantIntOp::create(b, l, b.getI8Type(), 0));
+          }
+          return combineTaps(b, l, input, ivs, dims, nearest, elementType,
+                             extrapolation);
         });
     rewriter.replaceOp(op, result);
     return success();
-  }
-
-private:
-  /// Σ over tap combinations of Π weights · input[taps]; extrapolated
-  /// positions take `extrapolation`.
-  static Value buildBody(OpBuilder &b, Location loc, Value input,
-                         ArrayRef<AxisTaps> axes, bool nearest, int64_t rank,
-                         Type elementType, float extrapolation,
-                         ValueRange args) {
-    SmallVector<Value> ivs;
-    for (int64_t d = 0; d < rank; ++d)
-      ivs.push_back(linalg::IndexOp::create(b, loc, d));
-    // Unpack the table arguments per dim: indices[a][t], weights[a][t].
-    SmallVector<SmallVector<Value>> indices(axes.size()), weights(axes.size());
-    SmallVector<Value> masks;
-    unsigned next = 0;
-    for (auto [a, axis] : llvm::enumerate(axes)) {
-      for (int64_t t = 0; t < axis.taps; ++t) {
-        indices[a].push_back(arith::IndexCastOp::create(
-            b, loc, b.getIndexType(), args[next++]));
-        if (!nearest)
-          weights[a].push_back(args[next++]);
-      }
-      if (axis.anyOutside)
-        masks.push_back(args[next++]);
-    }
-    auto computeType = b.getF32Type();
-    bool widen = !nearest && elementType != computeType;
-    int64_t combinations = 1;
-    for (const AxisTaps &axis : axes)
-      combinations *= axis.taps;
-    Value acc;
-    for (int64_t c = 0; c < combinations; ++c) {
-      SmallVector<Value> at(ivs);
-      Value w;
-      int64_t rest = c;
-      for (int64_t a = axes.size() - 1; a >= 0; --a) {
-        int64_t t = rest % axes[a].taps;
-        rest /= axes[a].taps;
-        at[axes[a].dim] = indices[a][t];
-        if (!nearest)
-          w = w ? arith::MulFOp::create(b, loc, w, weights[a][t]).getResult()
-                : weights[a][t];
-      }
-      Value v = tensor::ExtractOp::create(b, loc, input, at);
-      if (nearest) {
-        acc = v;
-        break;
-      }
-      if (widen)
-        v = arith::ExtFOp::create(b, loc, computeType, v);
-      Value term = w ? arith::MulFOp::create(b, loc, v, w).getResult() : v;
-      acc = acc ? arith::AddFOp::create(b, loc, acc, term).getResult() : term;
-    }
-    if (widen)
-      acc = arith::TruncFOp::create(b, loc, elementType, acc);
-    if (masks.empty())
-      return acc;
-    Value zero = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
-    Value outside;
-    for (Value m : masks) {
-      Value flag =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, m, zero);
-      outside = outside ? arith::OrIOp::create(b, loc, outside, flag).getResult()
-                        : flag;
-    }
-    Value fill = createScalarConstant(b, loc, elementType, extrapolation);
-    return arith::SelectOp::create(b, loc, outside, fill, acc);
   }
 };
 

@@ -170,3 +170,26 @@ def test_upsample(kiln, tmp_path):
     model = make_model(nodes, [("x", "float32", SHAPE)],
                        [("n", "float32", shape), ("l", "float32", shape)], inits, opset=9)
     check_model(kiln, tmp_path, model, {"x": random_array(rng, SHAPE, "float32")}, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+def test_resize_runtime_scales_and_roi(kiln, tmp_path, mode):
+    """scales and roi as graph inputs (as in the ONNX node tests): the declared output shape
+    gives the result type and the coordinates are computed at run time. The scales keep
+    scale * input integral and avoid inexact rounding ties: where scale * input is fractional
+    onnxruntime's tf_crop_and_resize departs from the ONNX reference formula (kiln follows the
+    reference, which the node tests check)."""
+    rng = np.random.default_rng(16)
+    scales = np.array([1.0, 1.0, 1.6, 0.5], np.float32)
+    roi = np.array([0, 0, 0.2, -0.1, 1, 1, 0.9, 1.2], np.float32)
+    shape = [2, 3, 8, 3]
+    nodes = [helper.make_node("Resize", ["x", "", "s"], ["plain"], mode=mode,
+                              coordinate_transformation_mode="half_pixel"),
+             helper.make_node("Resize", ["x", "r", "s"], ["crop"], mode=mode,
+                              coordinate_transformation_mode="tf_crop_and_resize",
+                              extrapolation_value=-3.0)]
+    model = make_model(nodes, [("x", "float32", SHAPE), ("r", "float32", [8]),
+                               ("s", "float32", [4])],
+                       [("plain", "float32", shape), ("crop", "float32", shape)], opset=19)
+    feeds = {"x": random_array(rng, SHAPE, "float32"), "r": roi, "s": scales}
+    check_model(kiln, tmp_path, model, feeds, rtol=0 if mode == "nearest" else 1e-5)

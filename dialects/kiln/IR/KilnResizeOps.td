@@ -11,7 +11,7 @@
 #ifndef KILN_RESIZE_OPS_TD
 #define KILN_RESIZE_OPS_TD
 
-def Kiln_ResizeOp : Kiln_Op<"resize"> {
+def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments]> {
   let summary = "Nearest, n-linear or cubic resampling (ONNX Resize, Upsample)";
   let description = [{
     Each result element reads the source coordinate that
@@ -29,12 +29,23 @@ def Kiln_ResizeOp : Kiln_Op<"resize"> {
     `extrapolation_value`. Input and result shapes are static; linear and
     cubic need a float element type.
 
+    Models that feed scales or roi as runtime tensors pass them as the
+    optional `scales_input` (one float per dim) and `roi_input` (2 x rank
+    floats) operands, which then replace the attributes (`scales` holds the
+    static output/input ratios); the source coordinates are then computed at
+    run time, with every dim treated as resized.
+
     ```mlir
     %y = kiln.resize %x {mode = "linear", coordinate_transformation_mode = "half_pixel",
            scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x3x8x8xf32> -> tensor<1x3x16x16xf32>
+    %z = kiln.resize %x scales(%s : tensor<4xf32>) {mode = "nearest",
+           coordinate_transformation_mode = "asymmetric",
+           scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x3x8x8xf32> -> tensor<1x3x16x16xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$mode,
+  let arguments = (ins AnyRankedTensor:$input,
+                   Optional<AnyRankedTensor>:$scales_input,
+                   Optional<AnyRankedTensor>:$roi_input, StrAttr:$mode,
                    StrAttr:$coordinate_transformation_mode,
                    DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode,
                    DenseF64ArrayAttr:$scales,
@@ -43,7 +54,11 @@ def Kiln_ResizeOp : Kiln_Op<"resize"> {
                    DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
                    DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`scales` `(` $scales_input^ `:` type($scales_input) `)`)?
+    (`roi` `(` $roi_input^ `:` type($roi_input) `)`)?
+    attr-dict `:` type($input) `->` type($result)
+  }];
   let hasVerifier = 1;
 }
 

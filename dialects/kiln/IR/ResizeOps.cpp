@@ -53,8 +53,20 @@ LogicalResult ResizeOp::verify() {
     if (static_cast<int64_t>(roi->size()) != 2 * in.getRank())
       return emitOpError("expected ")
              << 2 * in.getRank() << " roi values, got " << roi->size();
-  } else if (coords == "tf_crop_and_resize") {
+  } else if (coords == "tf_crop_and_resize" && !getRoiInput()) {
     return emitOpError("tf_crop_and_resize needs a roi");
+  }
+  for (auto [operand, count, what] :
+       {std::tuple(getScalesInput(), in.getRank(), "scales"),
+        std::tuple(getRoiInput(), 2 * in.getRank(), "roi")}) {
+    if (!operand)
+      continue;
+    auto type = cast<RankedTensorType>(operand.getType());
+    if (!isa<FloatType>(type.getElementType()) || type.getRank() != 1 ||
+        type.getDimSize(0) != count)
+      return emitOpError("runtime ")
+             << what << " must be a " << count << "-element float tensor, got "
+             << type;
   }
   return success();
 }

@@ -85,6 +85,8 @@ struct ResizeSpec {
   SmallVector<double> scales;
   SmallVector<double> roi;
   SmallVector<int64_t> shape;
+  /// Runtime scales / roi tensors (null when constant).
+  Value scalesInput, roiInput;
 };
 
 static LogicalResult createResize(NodeImporter &n, Value x,
@@ -106,8 +108,17 @@ static LogicalResult createResize(NodeImporter &n, Value x,
                   n.b.getF32FloatAttr(spec.extrapolationValue))};
   if (!spec.roi.empty())
     attrs.push_back(n.namedAttr("roi", n.b.getDenseF64ArrayAttr(spec.roi)));
+  SmallVector<Value> operands = {x};
+  for (Value v : {spec.scalesInput, spec.roiInput})
+    if (v)
+      operands.push_back(v);
+  attrs.push_back(n.namedAttr(
+      "operandSegmentSizes",
+      n.b.getDenseI32ArrayAttr({1, spec.scalesInput ? 1 : 0,
+                                spec.roiInput ? 1 : 0})));
   auto result = n.createTyped<ResizeOp>(
-      RankedTensorType::get(spec.shape, type.getElementType()), {x}, attrs);
+      RankedTensorType::get(spec.shape, type.getElementType()), operands,
+      attrs);
   if (failed(result))
     return failure();
   n.setResult(*result);
@@ -122,6 +133,39 @@ static FailureOr<Value> staticInput(NodeImporter &n) {
     return n.error() << "input shape must be static (bind it with "
                         "--input-shape)";
   return x;
+}
+
+/// Runtime scales (input `i`): the model's declared static output shape
+/// gives the result type, `scales` holds its output/input ratios and the
+/// tensor is passed on for the coordinates. Only for all-dims scales.
+static LogicalResult useRuntimeScales(NodeImporter &n, RankedTensorType type,
+                                      unsigned i, bool allDims,
+                                      ResizeSpec &spec) {
+  auto scales = n.input(i);
+  if (failed(scales))
+    return failure();
+  std::optional<SmallVector<int64_t>> declared = declaredShape(n);
+  auto scalesType = cast<RankedTensorType>(scales->getType());
+  if (!declared || !allDims ||
+      static_cast<int64_t>(declared->size()) != type.getRank() ||
+      !isa<FloatType>(scalesType.getElementType()) ||
+      scalesType.getRank() != 1 || scalesType.getDimSize(0) != type.getRank())
+    return n.error() << "scales (input '" << n.node.input(i)
+                     << "') must be a constant, or a runtime float tensor of "
+                        "one scale per dim with a declared static output "
+                        "shape";
+  spec.shape = *declared;
+  spec.scales.clear();
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    spec.scales.push_back(static_cast<double>(spec.shape[d]) /
+                          static_cast<double>(type.getDimSize(d)));
+  spec.scalesInput = *scales;
+  return success();
+}
+
+static bool isConstantInput(NodeImporter &n, unsigned i) {
+  auto v = n.input(i);
+  return succeeded(v) && v->getDefiningOp<ConstantOp>();
 }
 
 /// Output dims from per-dim scales: floor(scale * input), as ONNX.
@@ -154,6 +198,10 @@ static LogicalResult convertUpsample(NodeImporter &n) {
       return n.error() << "missing attribute 'scales'";
     for (float f : a->floats())
       spec.scales.push_back(f);
+  } else if (!isConstantInput(n, 1)) {
+    if (failed(useRuntimeScales(n, type, 1, true, spec)))
+      return failure();
+    return createResize(n, *x, spec);
   } else {
     auto s = constantFloats(n, 1, "scales");
     if (failed(s))
@@ -223,6 +271,17 @@ static LogicalResult convertResize(NodeImporter &n) {
   if (spec.coords == "tf_crop_and_resize") {
     if (!hasNonEmptyInput(n, 1))
       return n.error() << "tf_crop_and_resize needs a roi";
+    if (!isConstantInput(n, 1) && count == rank) {
+      auto roi = n.input(1);
+      auto roiType = cast<RankedTensorType>(roi->getType());
+      if (!isa<FloatType>(roiType.getElementType()) ||
+          roiType.getRank() != 1 || roiType.getDimSize(0) != 2 * rank)
+        return n.error() << "runtime roi must be a float tensor of "
+                         << 2 * rank << " values, got " << roiType;
+      spec.roiInput = *roi;
+    }
+  }
+  if (spec.coords == "tf_crop_and_resize" && !spec.roiInput) {
     auto roi = constantFloats(n, 1, "roi");
     if (failed(roi))
       return failure();
@@ -286,6 +345,11 @@ static LogicalResult convertResize(NodeImporter &n) {
   }
   if (!hasNonEmptyInput(n, 2))
     return n.error() << "needs scales or sizes";
+  if (!isConstantInput(n, 2)) {
+    if (failed(useRuntimeScales(n, type, 2, count == rank, spec)))
+      return failure();
+    return createResize(n, *x, spec);
+  }
   auto scales = constantFloats(n, 2, "scales");
   if (failed(scales))
     return failure();

@@ -61,3 +61,22 @@ func.func @crop(%x: tensor<4xf32>) -> tensor<4xf32> {
          scales = array<f64: 1.0>} : tensor<4xf32> -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// Runtime scales: no tables; the body reads the scale and computes the
+// source coordinate and weights per position (here asymmetric: y / scale).
+// CHECK-LABEL: func.func @runtime_scales
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>, %[[S:.+]]: tensor<2xf32>)
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<2x6xf32>)
+// CHECK: %[[SC:.+]] = tensor.extract %[[S]][%{{.+}}] : tensor<2xf32>
+// CHECK: %[[SD:.+]] = arith.extf %[[SC]] : f32 to f64
+// CHECK: arith.divf %{{.+}}, %[[SD]] : f64
+// CHECK: math.floor
+// CHECK: tensor.extract %[[X]]
+func.func @runtime_scales(%x: tensor<2x3xf32>, %s: tensor<2xf32>) -> tensor<2x6xf32> {
+  %y = kiln.resize %x scales(%s : tensor<2xf32>) {mode = "linear",
+         coordinate_transformation_mode = "asymmetric",
+         scales = array<f64: 1.0, 2.0>} : tensor<2x3xf32> -> tensor<2x6xf32>
+  return %y : tensor<2x6xf32>
+}

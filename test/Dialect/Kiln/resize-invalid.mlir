@@ -78,3 +78,11 @@ func.func @element_type(%x: tensor<2x4xf32>) {
   %0 = kiln.resize %x {mode = "nearest", coordinate_transformation_mode = "asymmetric", scales = array<f64: 1.0, 2.0>} : tensor<2x4xf32> -> tensor<2x8xf16>
   return
 }
+
+// -----
+
+func.func @runtime_scales_count(%x: tensor<2x4xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'kiln.resize' op runtime scales must be a 2-element float tensor, got 'tensor<3xf32>'}}
+  %0 = kiln.resize %x scales(%s : tensor<3xf32>) {mode = "nearest", coordinate_transformation_mode = "asymmetric", scales = array<f64: 1.0, 2.0>} : tensor<2x4xf32> -> tensor<2x8xf32>
+  return
+}

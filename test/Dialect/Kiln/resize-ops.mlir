@@ -17,3 +17,12 @@ func.func @resize(%x: tensor<1x3x4x4xf32>, %i: tensor<2x4xi8>, %h: tensor<2x4xf1
        : tensor<2x4xf16> -> tensor<2x3xf16>
   return %0, %1, %2 : tensor<1x3x8x8xf32>, tensor<2x2xi8>, tensor<2x3xf16>
 }
+
+// CHECK-LABEL: func.func @runtime
+// CHECK: kiln.resize %{{.+}} scales(%{{.+}} : tensor<2xf32>) roi(%{{.+}} : tensor<4xf32>) {coordinate_transformation_mode = "tf_crop_and_resize", mode = "nearest", scales = array<f64: 1.000000e+00, 2.000000e+00>} : tensor<2x4xf32> -> tensor<2x8xf32>
+func.func @runtime(%x: tensor<2x4xf32>, %s: tensor<2xf32>, %r: tensor<4xf32>) -> tensor<2x8xf32> {
+  %0 = kiln.resize %x scales(%s : tensor<2xf32>) roi(%r : tensor<4xf32>) {mode = "nearest",
+         coordinate_transformation_mode = "tf_crop_and_resize", scales = array<f64: 1.0, 2.0>}
+       : tensor<2x4xf32> -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
