@@ -135,25 +135,64 @@ static FailureOr<Value> staticInput(NodeImporter &n) {
   return x;
 }
 
+/// A runtime per-axis float vector (scales or roi: `groups` blocks of one
+/// value per axis in `axes`) widened to every dim: gather(concat(v,
+/// fill), index) where dims outside `axes` read `fill[group]`.
+static FailureOr<Value> widenToAllDims(NodeImporter &n, Value v,
+                                       ArrayRef<int64_t> axes, int64_t rank,
+                                       ArrayRef<double> fill) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t count = axes.size(), groups = fill.size();
+  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 1 ||
+      type.getDimSize(0) != groups * count)
+    return n.error() << "expected a float tensor of " << groups * count
+                     << " values, got " << type;
+  auto fillType = RankedTensorType::get({groups}, type.getElementType());
+  SmallVector<APFloat> fillValues;
+  for (double f : fill) {
+    APFloat value(f);
+    bool lost;
+    value.convert(cast<FloatType>(type.getElementType()).getFloatSemantics(),
+                  APFloat::rmNearestTiesToEven, &lost);
+    fillValues.push_back(value);
+  }
+  Value fillConst = ConstantOp::create(
+      n.b, n.loc, DenseElementsAttr::get(fillType, fillValues));
+  auto joined = n.create<ConcatOp>(
+      {v, fillConst}, {n.namedAttr("axis", n.b.getI64IntegerAttr(0))});
+  if (failed(joined))
+    return failure();
+  SmallVector<int64_t> index;
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t d = 0; d < rank; ++d) {
+      const int64_t *at = llvm::find(axes, d);
+      index.push_back(at == axes.end() ? groups * count + g
+                                       : g * count + (at - axes.begin()));
+    }
+  auto indexType = RankedTensorType::get({groups * rank}, n.b.getI64Type());
+  Value indexConst = ConstantOp::create(
+      n.b, n.loc, DenseElementsAttr::get(indexType, ArrayRef(index)));
+  return n.create<GatherOp>({*joined, indexConst},
+                            {n.namedAttr("axis", n.b.getI64IntegerAttr(0))});
+}
+
 /// Runtime scales (input `i`): the model's declared static output shape
 /// gives the result type, `scales` holds its output/input ratios and the
-/// tensor is passed on for the coordinates. Only for all-dims scales.
+/// tensor, widened to every dim, is passed on for the coordinates.
 static LogicalResult useRuntimeScales(NodeImporter &n, RankedTensorType type,
-                                      unsigned i, bool allDims,
+                                      unsigned i, ArrayRef<int64_t> axes,
                                       ResizeSpec &spec) {
-  auto scales = n.input(i);
-  if (failed(scales))
+  auto given = n.input(i);
+  if (failed(given))
     return failure();
   std::optional<SmallVector<int64_t>> declared = declaredShape(n);
-  auto scalesType = cast<RankedTensorType>(scales->getType());
-  if (!declared || !allDims ||
-      static_cast<int64_t>(declared->size()) != type.getRank() ||
-      !isa<FloatType>(scalesType.getElementType()) ||
-      scalesType.getRank() != 1 || scalesType.getDimSize(0) != type.getRank())
-    return n.error() << "scales (input '" << n.node.input(i)
-                     << "') must be a constant, or a runtime float tensor of "
-                        "one scale per dim with a declared static output "
-                        "shape";
+  if (!declared || static_cast<int64_t>(declared->size()) != type.getRank())
+    return n.error() << "runtime scales (input '" << n.node.input(i)
+                     << "') need a declared static output shape";
+  FailureOr<Value> scales =
+      widenToAllDims(n, *given, axes, type.getRank(), {1.0});
+  if (failed(scales))
+    return failure();
   spec.shape = *declared;
   spec.scales.clear();
   for (int64_t d = 0; d < type.getRank(); ++d)
@@ -199,7 +238,9 @@ static LogicalResult convertUpsample(NodeImporter &n) {
     for (float f : a->floats())
       spec.scales.push_back(f);
   } else if (!isConstantInput(n, 1)) {
-    if (failed(useRuntimeScales(n, type, 1, true, spec)))
+    if (failed(useRuntimeScales(
+            n, type, 1, llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())),
+            spec)))
       return failure();
     return createResize(n, *x, spec);
   } else {
@@ -271,14 +312,14 @@ static LogicalResult convertResize(NodeImporter &n) {
   if (spec.coords == "tf_crop_and_resize") {
     if (!hasNonEmptyInput(n, 1))
       return n.error() << "tf_crop_and_resize needs a roi";
-    if (!isConstantInput(n, 1) && count == rank) {
+    if (!isConstantInput(n, 1)) {
       auto roi = n.input(1);
-      auto roiType = cast<RankedTensorType>(roi->getType());
-      if (!isa<FloatType>(roiType.getElementType()) ||
-          roiType.getRank() != 1 || roiType.getDimSize(0) != 2 * rank)
-        return n.error() << "runtime roi must be a float tensor of "
-                         << 2 * rank << " values, got " << roiType;
-      spec.roiInput = *roi;
+      if (failed(roi))
+        return failure();
+      auto full = widenToAllDims(n, *roi, axes, rank, {0.0, 1.0});
+      if (failed(full))
+        return failure();
+      spec.roiInput = *full;
     }
   }
   if (spec.coords == "tf_crop_and_resize" && !spec.roiInput) {
@@ -346,7 +387,7 @@ static LogicalResult convertResize(NodeImporter &n) {
   if (!hasNonEmptyInput(n, 2))
     return n.error() << "needs scales or sizes";
   if (!isConstantInput(n, 2)) {
-    if (failed(useRuntimeScales(n, type, 2, count == rank, spec)))
+    if (failed(useRuntimeScales(n, type, 2, axes, spec)))
       return failure();
     return createResize(n, *x, spec);
   }
