@@ -50,6 +50,7 @@ struct ResizeParams {
   StringRef mode, coords, nearestMode;
   double cubicA;
   bool excludeOutside;
+  bool antialias;
 };
 
 } // namespace
@@ -79,8 +80,42 @@ static double sourceCoordinate(StringRef coords, double y, double scale,
   return (y + 0.5) / scale - 0.5; // half_pixel
 }
 
+/// Antialiased tap weights (ONNX reference `_linear_coeffs_antialias`,
+/// `_cubic_coeffs_antialias`): the kernel stretched by 1/scale when
+/// downsampling, normalised to sum 1.
+static SmallVector<double> antialiasWeights(const ResizeParams &p,
+                                            double ratio, double scale) {
+  scale = std::min(scale, 1.0);
+  SmallVector<double> weights;
+  double a = p.cubicA;
+  if (p.mode == "linear") {
+    int64_t start = static_cast<int64_t>(std::floor(-1 / scale) + 1);
+    for (int64_t i = start; i < start + 2 - 2 * start; ++i)
+      weights.push_back(
+          std::clamp(1 - std::abs((i - ratio) * scale), 0.0, 1.0));
+  } else {
+    int64_t start = static_cast<int64_t>(std::floor(-2 / scale) + 1);
+    for (int64_t i = start; i < 2 - start; ++i) {
+      double x = std::abs(scale * (i - ratio));
+      double w = x <= 1  ? ((a + 2) * x - (a + 3)) * x * x + 1
+                 : x < 2 ? ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+                         : 0.0;
+      weights.push_back(w);
+    }
+  }
+  double sum = 0;
+  for (double w : weights)
+    sum += w;
+  for (double &w : weights)
+    w /= sum;
+  return weights;
+}
+
 /// Tap weights for the fractional position `ratio` in (0, 1].
-static SmallVector<double> tapWeights(const ResizeParams &p, double ratio) {
+static SmallVector<double> tapWeights(const ResizeParams &p, double ratio,
+                                      double scale) {
+  if (p.antialias)
+    return antialiasWeights(p, ratio, scale);
   if (p.mode == "nearest") {
     if (ratio == 1.0)
       return {0, 1};
@@ -104,7 +139,7 @@ static AxisTaps computeTaps(const ResizeParams &p, int64_t dim, int64_t in,
                             double roiEnd) {
   AxisTaps axis;
   axis.dim = dim;
-  int64_t n = p.mode == "cubic" ? 4 : 2;
+  int64_t n = tapWeights(p, 1.0, scale).size();
   axis.taps = p.mode == "nearest" ? 1 : n;
   for (int64_t y = 0; y < out; ++y) {
     double x = sourceCoordinate(p.coords, static_cast<double>(y), scale, in,
@@ -114,7 +149,8 @@ static AxisTaps computeTaps(const ResizeParams &p, int64_t dim, int64_t in,
     axis.outside.push_back(outside);
     axis.anyOutside |= outside;
     double floorX = std::floor(x);
-    SmallVector<double> weights = tapWeights(p, x == floorX ? 1.0 : x - floorX);
+    SmallVector<double> weights =
+        tapWeights(p, x == floorX ? 1.0 : x - floorX, scale);
     // The n indices nearest x, ties to the smaller (the reference's window
     // over the edge-padded input).
     int64_t pad = (n + 1) / 2;
@@ -407,12 +443,14 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     ResizeParams params{op.getMode(), op.getCoordinateTransformationMode(),
                         op.getNearestMode(),
                         op.getCubicCoeffA().convertToDouble(),
-                        op.getExcludeOutside()};
+                        op.getExcludeOutside(), op.getAntialias()};
     float extrapolation = op.getExtrapolationValue().convertToFloat();
     std::optional<ArrayRef<double>> roi = op.getRoi();
     Value scalesInput = adaptor.getScalesInput(),
           roiInput = adaptor.getRoiInput();
     if (scalesInput || roiInput) {
+      if (params.antialias)
+        return rewriter.notifyMatchFailure(op, "antialias needs static scales");
       Value result = createElementwiseGeneric(
           rewriter, loc, outType, {}, {}, {},
           [&](OpBuilder &b, Location l, ValueRange) {

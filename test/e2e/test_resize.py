@@ -193,3 +193,14 @@ def test_resize_runtime_scales_and_roi(kiln, tmp_path, mode):
                        [("plain", "float32", shape), ("crop", "float32", shape)], opset=19)
     feeds = {"x": random_array(rng, SHAPE, "float32"), "r": roi, "s": scales}
     check_model(kiln, tmp_path, model, feeds, rtol=0 if mode == "nearest" else 1e-5)
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_resize_antialias(kiln, tmp_path, mode):
+    """antialias widens the kernel by 1/scale when downsampling (up to 8 taps per dim here)."""
+    rng = np.random.default_rng(17)
+    cases = [("down", {"antialias": 1}, None, [2, 2], None, [2, 3]),
+             ("mixed", {"antialias": 1}, [0.6, 1.5], None, None, [2, 3]),
+             ("exclude", {"antialias": 1, "exclude_outside": 1}, None, [3, 4], None, [2, 3])]
+    model = resize_model(mode, cases)
+    check_model(kiln, tmp_path, model, {"x": random_array(rng, SHAPE, "float32")}, rtol=1e-5)

@@ -26,7 +26,9 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments]> {
     the 4 with Keys' kernel of parameter `cubic_coeff_a`. With
     `exclude_outside` taps outside the input get weight 0 and the rest are
     renormalised; `tf_crop_and_resize` positions outside the input take
-    `extrapolation_value`. Input and result shapes are static; linear and
+    `extrapolation_value`. `antialias` (linear and cubic, static scales only)
+    widens the kernel by 1/scale when downsampling, with weights normalised
+    to sum to 1. Input and result shapes are static; linear and
     cubic need a float element type.
 
     Models that feed scales or roi as runtime tensors pass them as the
@@ -52,7 +54,8 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments]> {
                    OptionalAttr<DenseF64ArrayAttr>:$roi,
                    DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
                    DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
-                   DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
+                   DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value,
+                   DefaultValuedAttr<BoolAttr, "false">:$antialias);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input (`scales` `(` $scales_input^ `:` type($scales_input) `)`)?

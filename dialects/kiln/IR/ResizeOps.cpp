@@ -43,6 +43,8 @@ LogicalResult ResizeOp::verify() {
     return emitOpError("mode '")
            << getMode() << "' needs a float element type, got "
            << in.getElementType();
+  if (getAntialias() && (getMode() == "nearest" || getScalesInput()))
+    return emitOpError("antialias needs mode linear or cubic and static scales");
   if (static_cast<int64_t>(getScales().size()) != in.getRank())
     return emitOpError("expected ")
            << in.getRank() << " scales, got " << getScales().size();

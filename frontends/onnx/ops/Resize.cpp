@@ -82,6 +82,7 @@ struct ResizeSpec {
   float cubicCoeffA = -0.75f;
   bool excludeOutside = false;
   float extrapolationValue = 0.0f;
+  bool antialias = false;
   SmallVector<double> scales;
   SmallVector<double> roi;
   SmallVector<int64_t> shape;
@@ -105,7 +106,8 @@ static LogicalResult createResize(NodeImporter &n, Value x,
       n.namedAttr("cubic_coeff_a", n.b.getF32FloatAttr(spec.cubicCoeffA)),
       n.namedAttr("exclude_outside", n.b.getBoolAttr(spec.excludeOutside)),
       n.namedAttr("extrapolation_value",
-                  n.b.getF32FloatAttr(spec.extrapolationValue))};
+                  n.b.getF32FloatAttr(spec.extrapolationValue)),
+      n.namedAttr("antialias", n.b.getBoolAttr(spec.antialias))};
   if (!spec.roi.empty())
     attrs.push_back(n.namedAttr("roi", n.b.getDenseF64ArrayAttr(spec.roi)));
   SmallVector<Value> operands = {x};
@@ -199,6 +201,8 @@ static LogicalResult useRuntimeScales(NodeImporter &n, RankedTensorType type,
     spec.scales.push_back(static_cast<double>(spec.shape[d]) /
                           static_cast<double>(type.getDimSize(d)));
   spec.scalesInput = *scales;
+  if (spec.antialias)
+    return n.error() << "antialias needs constant scales (or sizes)";
   return success();
 }
 
@@ -284,8 +288,9 @@ static LogicalResult convertResize(NodeImporter &n) {
       failed(cubicA) || failed(exclude) || failed(extrapolation) ||
       failed(antialias) || failed(policy) || failed(axesAttr))
     return failure();
-  if (*antialias)
-    return n.error() << "antialias is not supported";
+  spec.antialias = *antialias != 0;
+  if (spec.antialias && *mode == "nearest")
+    return n.error() << "antialias needs mode linear or cubic";
   if (*policy != "stretch" && *policy != "not_larger" &&
       *policy != "not_smaller")
     return n.error() << "unknown keep_aspect_ratio_policy '" << *policy

@@ -86,3 +86,11 @@ func.func @runtime_scales_count(%x: tensor<2x4xf32>, %s: tensor<3xf32>) {
   %0 = kiln.resize %x scales(%s : tensor<3xf32>) {mode = "nearest", coordinate_transformation_mode = "asymmetric", scales = array<f64: 1.0, 2.0>} : tensor<2x4xf32> -> tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @antialias_nearest(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'kiln.resize' op antialias needs mode linear or cubic and static scales}}
+  %0 = kiln.resize %x {mode = "nearest", coordinate_transformation_mode = "asymmetric", antialias = true, scales = array<f64: 1.0, 0.5>} : tensor<2x4xf32> -> tensor<2x2xf32>
+  return
+}
