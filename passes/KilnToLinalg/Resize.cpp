@@ -418,6 +418,119 @@ static Value extractF64(OpBuilder &b, Location loc, Value vector, int64_t i) {
   return v;
 }
 
+/// The resize as a generic whose body computes every dim's taps from the
+/// runtime scales/roi (attributes where a tensor is absent).
+static Value lowerWithRuntimeTaps(OpBuilder &b, Location loc, ResizeOp op,
+                                  Value input, Value scalesInput,
+                                  Value roiInput, const ResizeParams &params) {
+  RankedTensorType inType = op.getInput().getType();
+  auto outType = cast<RankedTensorType>(op.getType());
+  int64_t rank = outType.getRank();
+  std::optional<ArrayRef<double>> roi = op.getRoi();
+  return createElementwiseGeneric(
+      b, loc, outType, {}, {}, {},
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d)
+          ivs.push_back(linalg::IndexOp::create(nb, l, d));
+        auto constant = [&](double v) -> Value {
+          return arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(v));
+        };
+        SmallVector<DimTaps> dims;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value scale = scalesInput ? extractF64(nb, l, scalesInput, d)
+                                    : constant(op.getScales()[d]);
+          Value start = roiInput ? extractF64(nb, l, roiInput, d)
+                                 : constant(roi ? (*roi)[d] : 0.0);
+          Value end = roiInput ? extractF64(nb, l, roiInput, d + rank)
+                               : constant(roi ? (*roi)[d + rank] : 1.0);
+          dims.push_back(emitRuntimeTaps(nb, l, params, d, ivs[d],
+                                         inType.getDimSize(d),
+                                         outType.getDimSize(d), scale, start,
+                                         end));
+        }
+        return combineTaps(nb, l, input, ivs, dims, params.mode == "nearest",
+                           outType.getElementType(),
+                           op.getExtrapolationValue().convertToFloat());
+      });
+}
+
+/// The resize as a generic reading precomputed per-dim tap tables: per
+/// resized dim, each tap's index (and weight) table, then the extrapolation
+/// mask where some position extrapolates.
+static Value lowerWithTables(OpBuilder &b, Location loc, ResizeOp op,
+                             Value input, const ResizeParams &params) {
+  RankedTensorType inType = op.getInput().getType();
+  auto outType = cast<RankedTensorType>(op.getType());
+  int64_t rank = outType.getRank();
+  bool nearest = params.mode == "nearest";
+  std::optional<ArrayRef<double>> roi = op.getRoi();
+  SmallVector<AxisTaps> axes;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
+    if (isIdentityDim(op, d, in, out))
+      continue;
+    axes.push_back(computeTaps(params, d, in, out, op.getScales()[d],
+                               roi ? (*roi)[d] : 0.0,
+                               roi ? (*roi)[d + rank] : 1.0));
+  }
+
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> tables;
+  SmallVector<AffineMap> maps;
+  for (const AxisTaps &axis : axes) {
+    AffineMap map = AffineMap::get(rank, 0, getAffineDimExpr(axis.dim, ctx));
+    int64_t out = outType.getDimSize(axis.dim);
+    for (int64_t t = 0; t < axis.taps; ++t) {
+      SmallVector<int32_t> index;
+      SmallVector<float> weight;
+      for (int64_t y = 0; y < out; ++y) {
+        index.push_back(axis.index[y * axis.taps + t]);
+        weight.push_back(axis.weight[y * axis.taps + t]);
+      }
+      tables.push_back(
+          tableConstant<int32_t>(b, loc, b.getI32Type(), index));
+      maps.push_back(map);
+      if (!nearest) {
+        tables.push_back(tableConstant<float>(b, loc, b.getF32Type(), weight));
+        maps.push_back(map);
+      }
+    }
+    if (axis.anyOutside) {
+      tables.push_back(
+          tableConstant<int8_t>(b, loc, b.getI8Type(), axis.outside));
+      maps.push_back(map);
+    }
+  }
+
+  return createElementwiseGeneric(
+      b, loc, outType, {}, tables, maps,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d)
+          ivs.push_back(linalg::IndexOp::create(nb, l, d));
+        SmallVector<DimTaps> dims;
+        unsigned next = 0;
+        for (const AxisTaps &axis : axes) {
+          DimTaps &taps = dims.emplace_back();
+          taps.dim = axis.dim;
+          for (int64_t t = 0; t < axis.taps; ++t) {
+            taps.index.push_back(arith::IndexCastOp::create(
+                nb, l, nb.getIndexType(), args[next++]));
+            if (!nearest)
+              taps.weight.push_back(args[next++]);
+          }
+          if (axis.anyOutside)
+            taps.outside = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::ne, args[next++],
+                arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0));
+        }
+        return combineTaps(nb, l, input, ivs, dims, nearest,
+                           outType.getElementType(),
+                           op.getExtrapolationValue().convertToFloat());
+      });
+}
+
 namespace {
 
 /// kiln.resize(x) → generic(tap tables) { Σ_taps Π weights · x[taps] };
@@ -428,124 +541,29 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
   LogicalResult
   matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
     RankedTensorType inType = op.getInput().getType();
     auto outType = cast<RankedTensorType>(op.getType());
-    int64_t rank = outType.getRank();
     if (!inType.hasStaticShape() || !outType.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "needs static shapes");
-    Type elementType = outType.getElementType();
-    bool nearest = op.getMode() == "nearest";
-    if (!nearest && !isa<FloatType>(elementType))
+    if (op.getMode() != "nearest" && !isa<FloatType>(outType.getElementType()))
       return rewriter.notifyMatchFailure(op, "interpolation needs floats");
-
     ResizeParams params{op.getMode(), op.getCoordinateTransformationMode(),
                         op.getNearestMode(),
                         op.getCubicCoeffA().convertToDouble(),
                         op.getExcludeOutside(), op.getAntialias()};
-    float extrapolation = op.getExtrapolationValue().convertToFloat();
-    std::optional<ArrayRef<double>> roi = op.getRoi();
     Value scalesInput = adaptor.getScalesInput(),
           roiInput = adaptor.getRoiInput();
+    Value result;
     if (scalesInput || roiInput) {
       if (params.antialias)
         return rewriter.notifyMatchFailure(op, "antialias needs static scales");
-      Value result = createElementwiseGeneric(
-          rewriter, loc, outType, {}, {}, {},
-          [&](OpBuilder &b, Location l, ValueRange) {
-            SmallVector<Value> ivs;
-            for (int64_t d = 0; d < rank; ++d)
-              ivs.push_back(linalg::IndexOp::create(b, l, d));
-            auto constant = [&](double v) -> Value {
-              return arith::ConstantOp::create(b, l, b.getF64FloatAttr(v));
-            };
-            SmallVector<DimTaps> dims;
-            for (int64_t d = 0; d < rank; ++d) {
-              Value scale = scalesInput ? extractF64(b, l, scalesInput, d)
-                                        : constant(op.getScales()[d]);
-              Value start = roiInput ? extractF64(b, l, roiInput, d)
-                                     : constant(roi ? (*roi)[d] : 0.0);
-              Value end = roiInput ? extractF64(b, l, roiInput, d + rank)
-                                   : constant(roi ? (*roi)[d + rank] : 1.0);
-              dims.push_back(emitRuntimeTaps(b, l, params, d, ivs[d],
-                                             inType.getDimSize(d),
-                                             outType.getDimSize(d), scale,
-                                             start, end));
-            }
-            return combineTaps(b, l, input, ivs, dims, nearest, elementType,
-                               extrapolation);
-          });
-      rewriter.replaceOp(op, result);
-      return success();
+      result = lowerWithRuntimeTaps(rewriter, op.getLoc(), op,
+                                    adaptor.getInput(), scalesInput, roiInput,
+                                    params);
+    } else {
+      result = lowerWithTables(rewriter, op.getLoc(), op, adaptor.getInput(),
+                               params);
     }
-
-    SmallVector<AxisTaps> axes;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
-      if (isIdentityDim(op, d, in, out))
-        continue;
-      axes.push_back(computeTaps(params, d, in, out, op.getScales()[d],
-                                 roi ? (*roi)[d] : 0.0,
-                                 roi ? (*roi)[d + rank] : 1.0));
-    }
-
-    // Tables as generic inputs: per dim, each tap's index (and weight), then
-    // the extrapolation mask where some position extrapolates.
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<Value> tables;
-    SmallVector<AffineMap> maps;
-    for (const AxisTaps &axis : axes) {
-      AffineMap map = AffineMap::get(rank, 0, getAffineDimExpr(axis.dim, ctx));
-      int64_t out = outType.getDimSize(axis.dim);
-      for (int64_t t = 0; t < axis.taps; ++t) {
-        SmallVector<int32_t> index;
-        SmallVector<float> weight;
-        for (int64_t y = 0; y < out; ++y) {
-          index.push_back(axis.index[y * axis.taps + t]);
-          weight.push_back(axis.weight[y * axis.taps + t]);
-        }
-        tables.push_back(tableConstant<int32_t>(rewriter, loc,
-                                                rewriter.getI32Type(), index));
-        maps.push_back(map);
-        if (!nearest) {
-          tables.push_back(tableConstant<float>(rewriter, loc,
-                                                rewriter.getF32Type(), weight));
-          maps.push_back(map);
-        }
-      }
-      if (axis.anyOutside) {
-        tables.push_back(tableConstant<int8_t>(
-            rewriter, loc, rewriter.getI8Type(), axis.outside));
-        maps.push_back(map);
-      }
-    }
-
-    Value result = createElementwiseGeneric(
-        rewriter, loc, outType, {}, tables, maps,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          SmallVector<Value> ivs;
-          for (int64_t d = 0; d < rank; ++d)
-            ivs.push_back(linalg::IndexOp::create(b, l, d));
-          SmallVector<DimTaps> dims;
-          unsigned next = 0;
-          for (const AxisTaps &axis : axes) {
-            DimTaps &taps = dims.emplace_back();
-            taps.dim = axis.dim;
-            for (int64_t t = 0; t < axis.taps; ++t) {
-              taps.index.push_back(arith::IndexCastOp::create(
-                  b, l, b.getIndexType(), args[next++]));
-              if (!nearest)
-                taps.weight.push_back(args[next++]);
-            }
-            if (axis.anyOutside)
-              taps.outside = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::ne, args[next++],
-                  arith::ConstantIntOp::create(b, l, b.getI8Type(), 0));
-          }
-          return combineTaps(b, l, input, ivs, dims, nearest, elementType,
-                             extrapolation);
-        });
     rewriter.replaceOp(op, result);
     return success();
   }
