@@ -206,6 +206,52 @@ static LogicalResult useRuntimeScales(NodeImporter &n, RankedTensorType type,
   return success();
 }
 
+/// Runtime sizes with keep_aspect_ratio_policy: the common scale
+/// min/max(sizes / input dims) is computed in the graph (cast, div, reduce,
+/// expand) and passed on as runtime scales; the declared output shape gives
+/// the result type.
+static LogicalResult runtimeAspectSizes(NodeImporter &n, Value x, Value sizes,
+                                        ArrayRef<int64_t> axes,
+                                        StringRef policy,
+                                        ArrayRef<int64_t> declared,
+                                        ResizeSpec &spec) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t count = axes.size();
+  auto vecType = RankedTensorType::get({count}, n.b.getF32Type());
+  auto sizesF = n.createTyped<CastOp>(vecType, {sizes});
+  if (failed(sizesF))
+    return failure();
+  SmallVector<float> dims;
+  for (int64_t a : axes)
+    dims.push_back(static_cast<float>(type.getDimSize(a)));
+  Value dimsConst = ConstantOp::create(
+      n.b, n.loc, DenseElementsAttr::get(vecType, ArrayRef(dims)));
+  auto ratios = n.create<DivOp>({*sizesF, dimsConst});
+  if (failed(ratios))
+    return failure();
+  auto common = n.create<ReduceOp>(
+      {*ratios},
+      {n.namedAttr("kind", n.b.getStringAttr(policy == "not_larger" ? "min"
+                                                                    : "max")),
+       n.namedAttr("axes", n.b.getDenseI64ArrayAttr({0})),
+       n.namedAttr("keepdims", n.b.getBoolAttr(true))});
+  if (failed(common))
+    return failure();
+  auto perAxis = n.createTyped<ExpandOp>(vecType, {*common});
+  if (failed(perAxis))
+    return failure();
+  auto scales = widenToAllDims(n, *perAxis, axes, type.getRank(), {1.0});
+  if (failed(scales))
+    return failure();
+  spec.shape = llvm::to_vector(declared);
+  spec.scales.clear();
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    spec.scales.push_back(static_cast<double>(spec.shape[d]) /
+                          static_cast<double>(type.getDimSize(d)));
+  spec.scalesInput = *scales;
+  return createResize(n, x, spec);
+}
+
 static bool isConstantInput(NodeImporter &n, unsigned i) {
   auto v = n.input(i);
   return succeeded(v) && v->getDefiningOp<ConstantOp>();
@@ -364,6 +410,10 @@ static LogicalResult convertResize(NodeImporter &n) {
       }
       return createResize(n, *x, spec);
     }
+    if (!input->getDefiningOp<ConstantOp>() && *policy != "stretch" &&
+        declared && static_cast<int64_t>(declared->size()) == rank)
+      return runtimeAspectSizes(n, *x, *input, axes, *policy, *declared,
+                                spec);
     auto sizes = n.constantInts(3, "sizes");
     if (failed(sizes))
       return failure();
