@@ -204,3 +204,18 @@ def test_resize_antialias(kiln, tmp_path, mode):
              ("exclude", {"antialias": 1, "exclude_outside": 1}, None, [3, 4], None, [2, 3])]
     model = resize_model(mode, cases)
     check_model(kiln, tmp_path, model, {"x": random_array(rng, SHAPE, "float32")}, rtol=1e-5)
+
+
+@pytest.mark.parametrize("policy", ["stretch", "not_larger", "not_smaller"])
+def test_resize_runtime_sizes(kiln, tmp_path, policy):
+    """sizes as a graph input: the declared output shape is the result type; with a
+    keep_aspect_ratio_policy the common scale is computed in the graph at run time."""
+    rng = np.random.default_rng(18)
+    sizes = np.array([7, 9], np.int64)
+    out = {"stretch": [7, 9], "not_larger": [7, 8], "not_smaller": [8, 9]}[policy]
+    node = helper.make_node("Resize", ["x", "", "", "n"], ["y"], mode="linear", axes=[2, 3],
+                            keep_aspect_ratio_policy=policy)
+    model = make_model([node], [("x", "float32", SHAPE), ("n", "int64", [2])],
+                       [("y", "float32", SHAPE[:2] + out)], opset=19)
+    feeds = {"x": random_array(rng, SHAPE, "float32"), "n": sizes}
+    check_model(kiln, tmp_path, model, feeds, rtol=1e-5)
