@@ -12,7 +12,9 @@
 // combination (1 for nearest, 2^k for linear, 4^k for cubic over k resized
 // dims), the product of the weights times a `tensor.extract` of the input.
 // Nearest resolves its rounding into a single tap, so it needs no float
-// math and works for any element type; f16/bf16 accumulate in f32.
+// math and works for any element type; f16/bf16 accumulate in f32. When the
+// model feeds scales or roi as runtime tensors, the same formulas are built
+// into the generic's body in f64 instead, for every dim.
 //
 //===----------------------------------------------------------------------===//
 

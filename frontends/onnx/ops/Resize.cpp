@@ -1,11 +1,13 @@
 //===- Resize.cpp - ONNX Resize and Upsample → kiln.resize ----------------===//
 //
 // Resize (opsets 10-19) and Upsample (7, 9) become one kiln.resize with a
-// static result type. ONNX passes scales, sizes, roi and axes as inputs;
-// kiln needs them at compile time, so they must be constants. Here they are
-// resolved into one scale per dim (output/input where sizes drive the
-// resize, after keep_aspect_ratio_policy), a full-rank roi and the output
-// shape, exactly as the ONNX reference computes them. Opset 10 Resize and
+// static result type. ONNX passes scales, sizes, roi and axes as inputs.
+// Constants are resolved here into one scale per dim (output/input where
+// sizes drive the resize, after keep_aspect_ratio_policy), a full-rank roi
+// and the output shape, exactly as the ONNX reference computes them. Runtime
+// scales/sizes/roi need the model's declared static output shape (the
+// result type); runtime scales and roi are widened to every dim in the
+// graph and passed to kiln.resize as operands. Opset 10 Resize and
 // Upsample have no coordinate mode attribute: they are `asymmetric` with
 // floor rounding for nearest.
 //
