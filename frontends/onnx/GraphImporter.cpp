@@ -303,6 +303,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerReductionOps(converters);
   registerAttentionOps(converters);
   registerLossOps(converters);
+  registerResizeOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

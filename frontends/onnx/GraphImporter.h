@@ -95,6 +95,7 @@ void registerIndexingOps(ConverterMap &map);
 void registerReductionOps(ConverterMap &map);
 void registerAttentionOps(ConverterMap &map);
 void registerLossOps(ConverterMap &map);
+void registerResizeOps(ConverterMap &map);
 
 class GraphImporter {
 public:

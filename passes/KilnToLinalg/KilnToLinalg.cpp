@@ -40,6 +40,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateIndexingToLinalgPatterns(patterns);
   populateScatterToLinalgPatterns(patterns);
   populateAttentionToLinalgPatterns(patterns);
+  populateResizeToLinalgPatterns(patterns);
 }
 
 namespace {

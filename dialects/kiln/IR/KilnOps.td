@@ -378,5 +378,6 @@ def Kiln_YieldOp : Kiln_Op<"yield", [Terminator, HasParent<"KernelOp">,
 }
 
 include "dialects/kiln/IR/KilnTransformerOps.td"
+include "dialects/kiln/IR/KilnResizeOps.td"
 
 #endif // KILN_OPS_TD
