@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/KilnToLinalg/KilnToLinalg.h"
+#include "passes/KilnToLinalg/ReductionBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -193,22 +194,7 @@ Value kiln::createMean(OpBuilder &b, Location loc, Value input,
       [&](OpBuilder &nb, Location nloc, ValueRange a) {
         return arith::MulFOp::create(nb, nloc, a[0], scale).getResult();
       });
-  if (resultType.getRank() == sumType.getRank())
-    return mean;
-  // keepdims: each size-1 reduced dim joins the group of the next kept dim
-  // (trailing ones the last group).
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices current;
-  for (int64_t d = 0; d < resultType.getRank(); ++d) {
-    current.push_back(d);
-    if (!llvm::is_contained(axes, d)) {
-      groups.push_back(current);
-      current.clear();
-    }
-  }
-  if (!current.empty() && !groups.empty())
-    llvm::append_range(groups.back(), current);
-  return tensor::ExpandShapeOp::create(b, loc, resultType, mean, groups);
+  return restoreKeptDims(b, loc, mean, resultType, axes);
 }
 
 Value kiln::createEmptyLike(OpBuilder &b, Location loc, Value like, Type elementType) {
