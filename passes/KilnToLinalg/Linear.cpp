@@ -140,27 +140,51 @@ static Value foldBatchIntoNamedMatmul(OpBuilder &b, Location loc, Value lhs,
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t lr = lhsType.getRank(), rr = rhsType.getRank();
   Type elemType = resultType.getElementType();
-  if (acc != elemType || !lhsType.hasStaticShape() ||
-      !rhsType.hasStaticShape() || !resultType.hasStaticShape())
+  if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape() ||
+      !resultType.hasStaticShape())
     return nullptr;
   auto collapse = [&](Value v, ArrayRef<ReassociationIndices> groups) {
     return tensor::CollapseShapeOp::create(b, loc, v, groups).getResult();
   };
+  // Named ops take f16/bf16 operands with an f32 accumulator (their bodies
+  // extend the operands); the result is rounded once at the end.
   auto zeroFilled = [&](ArrayRef<int64_t> shape) {
-    return createFilledTensor(b, loc, RankedTensorType::get(shape, elemType),
-                              {}, createScalarConstant(b, loc, elemType, 0.0));
+    return createFilledTensor(b, loc, RankedTensorType::get(shape, acc), {},
+                              createScalarConstant(b, loc, acc, 0.0));
   };
+  auto accTypeOf = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, acc);
+  };
+  auto finish = [&](Value product,
+                    ArrayRef<ReassociationIndices> groups) -> Value {
+    Value result = groups.empty()
+                       ? product
+                       : tensor::ExpandShapeOp::create(
+                             b, loc, accTypeOf(resultType.getShape()), product,
+                             groups)
+                             .getResult();
+    return acc == elemType ? result
+                           : roundToResultType(b, loc, result, resultType, {});
+  };
+  if (lr == 2 && rr == 2 && acc != elemType) {
+    Value product =
+        linalg::MatmulOp::create(b, loc, TypeRange{accTypeOf(resultType.getShape())},
+                                 ValueRange{lhs, rhs},
+                                 ValueRange{zeroFilled(resultType.getShape())})
+            .getResult(0);
+    return finish(product, {});
+  }
   if (lr >= 3 && rr == 2) {
     ReassociationIndices rows = llvm::to_vector(llvm::seq<int64_t>(0, lr - 1));
     SmallVector<ReassociationIndices> groups = {rows, {lr - 1}};
     int64_t m = lhsType.getNumElements() / lhsType.getDimSize(lr - 1);
     int64_t n = rhsType.getDimSize(1);
     Value product =
-        linalg::MatmulOp::create(b, loc, TypeRange{RankedTensorType::get({m, n}, elemType)},
+        linalg::MatmulOp::create(b, loc, TypeRange{accTypeOf({m, n})},
                                  ValueRange{collapse(lhs, groups), rhs},
                                  ValueRange{zeroFilled({m, n})})
             .getResult(0);
-    return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups);
+    return finish(product, groups);
   }
   if (lr == rr && lr > 3 &&
       lhsType.getShape().drop_back(2) == rhsType.getShape().drop_back(2)) {
@@ -172,11 +196,11 @@ static Value foldBatchIntoNamedMatmul(OpBuilder &b, Location loc, Value lhs,
     int64_t m = lhsType.getDimSize(lr - 2), n = rhsType.getDimSize(rr - 1);
     Value product =
         linalg::BatchMatmulOp::create(
-            b, loc, TypeRange{RankedTensorType::get({batchSize, m, n}, elemType)},
+            b, loc, TypeRange{accTypeOf({batchSize, m, n})},
             ValueRange{collapse(lhs, groups), collapse(rhs, groups)},
             ValueRange{zeroFilled({batchSize, m, n})})
             .getResult(0);
-    return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups);
+    return finish(product, groups);
   }
   return nullptr;
 }
