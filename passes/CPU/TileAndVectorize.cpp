@@ -14,6 +14,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -271,7 +272,40 @@ static void addCanonicalizations(RewritePatternSet &patterns) {
     op.getCanonicalizationPatterns(patterns, ctx);
 }
 
+namespace {
+/// vector.contract(lhs: f16/bf16, rhs: f16/bf16, acc: f32) →
+/// vector.contract(extf lhs, extf rhs, acc): the outer-product lowering only
+/// takes operands of the accumulator's type, and mixed-precision contractions
+/// (f16 MatMuls with an f32 accumulator) otherwise survive to LLVM.
+struct ExtendContractionOperands : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto accType = dyn_cast<FloatType>(getElementTypeOrSelf(op.getAccType()));
+    if (!accType)
+      return rewriter.notifyMatchFailure(op, "not a float accumulator");
+    auto extend = [&](Value v) -> Value {
+      auto vecType = cast<VectorType>(v.getType());
+      auto elemType = dyn_cast<FloatType>(vecType.getElementType());
+      if (!elemType || elemType.getWidth() >= accType.getWidth())
+        return v;
+      return arith::ExtFOp::create(rewriter, op.getLoc(),
+                                   vecType.clone(accType), v);
+    };
+    Value lhs = extend(op.getLhs()), rhs = extend(op.getRhs());
+    if (lhs == op.getLhs() && rhs == op.getRhs())
+      return rewriter.notifyMatchFailure(op, "operands already as wide");
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getLhsMutable().assign(lhs);
+      op.getRhsMutable().assign(rhs);
+    });
+    return success();
+  }
+};
+} // namespace
+
 void kiln::populateCPUVectorCleanupPatterns(RewritePatternSet &patterns) {
+  patterns.add<ExtendContractionOperands>(patterns.getContext());
   tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
   vector::populateVectorReductionToContractPatterns(patterns);
   vector::populateVectorContractLoweringPatterns(

@@ -107,3 +107,21 @@ func.func private @k_reduce(%x: tensor<64x128xf32>) -> tensor<64xf32> {
   } -> tensor<64xf32>
   return %r : tensor<64xf32>
 }
+
+// -----
+
+// f16 batch matmul with an f32 accumulator (how f16 MatMuls are lowered): the
+// f16 operand vectors are extended to f32 before the contraction, which then
+// becomes FMAs; no mixed-precision vector.contract is left for LLVM.
+// CHECK-LABEL: func.func private @k_batch_matmul_f16
+// CHECK:         arith.extf {{.*}} : vector<{{.*}}xf16> to vector<{{.*}}xf32>
+// CHECK:         vector.fma {{.*}} : vector<{{.*}}xf32>
+// CHECK-NOT:     vector.contract
+// CHECK:         scf.forall.in_parallel
+func.func private @k_batch_matmul_f16(%a: tensor<12x4x8xf16>, %b: tensor<12x8x6xf16>) -> tensor<12x4x6xf32> {
+  %e = tensor.empty() : tensor<12x4x6xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<12x4x6xf32>) -> tensor<12x4x6xf32>
+  %c = linalg.batch_matmul ins(%a, %b : tensor<12x4x8xf16>, tensor<12x8x6xf16>) outs(%f : tensor<12x4x6xf32>) -> tensor<12x4x6xf32>
+  return %c : tensor<12x4x6xf32>
+}
