@@ -322,9 +322,31 @@ static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp func) {
     hoistLoopInvariantSubsets(rewriter, cast<LoopLikeOpInterface>(*loop));
 }
 
+/// Rewrites an elementwise generic that reads the expand_shape of a
+/// contraction's result to run on the collapsed shape (its other operands are
+/// collapsed, its result expanded back), so that the contraction becomes the
+/// generic's direct producer and is fused into the root's scf.forall. Without
+/// this, a 3-D MatMul (folded into a 2-D linalg.matmul) followed by a bias or
+/// a cast stayed outside the forall and ran on one thread.
+static void collapseEpiloguesOntoContractions(func::FuncOp func) {
+  linalg::ControlFusionFn control = [](OpOperand *fused) {
+    auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+    auto reshape = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!consumer || !reshape ||
+        consumer.getNumLoops() != consumer.getNumParallelLoops())
+      return false;
+    auto producer = reshape.getSrc().getDefiningOp<linalg::LinalgOp>();
+    return producer && producer.getNumReductionLoops() > 0;
+  };
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, control);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
 LogicalResult
 kiln::tileAndVectorizeKernel(RewriterBase &rewriter, func::FuncOp func,
                              const CPUTileAndVectorizeOptions &options) {
+  collapseEpiloguesOntoContractions(func);
   if (linalg::LinalgOp root = findRoot(func))
     if (failed(distributeRoot(rewriter, root, options)))
       return failure();

@@ -125,3 +125,56 @@ func.func private @k_batch_matmul_f16(%a: tensor<12x4x8xf16>, %b: tensor<12x8x6x
   %c = linalg.batch_matmul ins(%a, %b : tensor<12x4x8xf16>, tensor<12x8x6xf16>) outs(%f : tensor<12x4x6xf32>) -> tensor<12x4x6xf32>
   return %c : tensor<12x4x6xf32>
 }
+
+// -----
+
+// A 3-D MatMul folded into a 2-D matmul, then expanded and given a bias: the
+// bias generic is collapsed onto the matmul's 2-D result so that the matmul
+// is fused into the forall (it ran outside it, on one thread); the result is
+// expanded after the forall.
+// CHECK-LABEL: func.func private @k_matmul_epilogue
+// CHECK:         scf.forall ({{.*}}) = (0, 0) to (64, 512)
+// CHECK:           vector.fma
+// CHECK:         scf.forall.in_parallel
+// CHECK:         tensor.expand_shape {{.*}} into tensor<1x64x512xf32>
+func.func private @k_matmul_epilogue(%a: tensor<64x256xf32>, %b: tensor<256x512xf32>, %bias: tensor<512xf32>) -> tensor<1x64x512xf32> {
+  %e = tensor.empty() : tensor<64x512xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<64x256xf32>, tensor<256x512xf32>) outs(%f : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %x = tensor.expand_shape %c [[0, 1], [2]] output_shape [1, 64, 512] : tensor<64x512xf32> into tensor<1x64x512xf32>
+  %e3 = tensor.empty() : tensor<1x64x512xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n,m,k)->(n,m,k)>, affine_map<(n,m,k)->(k)>, affine_map<(n,m,k)->(n,m,k)>],
+       iterator_types = ["parallel","parallel","parallel"]} ins(%x, %bias : tensor<1x64x512xf32>, tensor<512xf32>) outs(%e3 : tensor<1x64x512xf32>) {
+  ^bb0(%v: f32, %bb: f32, %o: f32):
+    %s = arith.addf %v, %bb : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x512xf32>
+  return %r : tensor<1x64x512xf32>
+}
+
+// -----
+
+// The expand_shape of an elementwise result is not collapsed away (only
+// contraction epilogues are): the consumer keeps its 3-D iteration space.
+// CHECK-LABEL: func.func private @k_elementwise_expand
+// CHECK:         tensor.expand_shape {{.*}} into tensor<4x16x64xf32>
+// CHECK:         scf.forall
+func.func private @k_elementwise_expand(%a: tensor<64x64xf32>) -> tensor<4x16x64xf32> {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %n = linalg.generic {indexing_maps = [affine_map<(m,k)->(m,k)>, affine_map<(m,k)->(m,k)>],
+       iterator_types = ["parallel","parallel"]} ins(%a : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.negf %v : f32
+    linalg.yield %s : f32
+  } -> tensor<64x64xf32>
+  %x = tensor.expand_shape %n [[0, 1], [2]] output_shape [4, 16, 64] : tensor<64x64xf32> into tensor<4x16x64xf32>
+  %e3 = tensor.empty() : tensor<4x16x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n,m,k)->(n,m,k)>, affine_map<(n,m,k)->(n,m,k)>],
+       iterator_types = ["parallel","parallel","parallel"]} ins(%x : tensor<4x16x64xf32>) outs(%e3 : tensor<4x16x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = math.exp %v : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16x64xf32>
+  return %r : tensor<4x16x64xf32>
+}
