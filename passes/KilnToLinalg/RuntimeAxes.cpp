@@ -28,6 +28,8 @@ using namespace mlir::kiln;
 
 /// A switch with more cases than this is rejected (rank 8 choose 4 is 70).
 static constexpr size_t kMaxCases = 70;
+/// Bitmasks of the axes of ranks up to this are enumerated.
+static constexpr int64_t kMaxRank = 16;
 
 Value kiln::readScalarIndex(OpBuilder &b, Location loc, Value values,
                             int64_t i) {
@@ -120,6 +122,10 @@ struct ReduceDynamicAxesLowering : OpConversionPattern<ReduceDynamicAxesOp> {
     Value input = adaptor.getInput(), axes = adaptor.getAxes();
     int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
     int64_t count = cast<RankedTensorType>(axes.getType()).getDimSize(0);
+    if (rank > kMaxRank)
+      return unsupported(rewriter, op,
+                         "axes read at run time of a tensor of rank " +
+                             Twine(rank) + " (at most " + Twine(kMaxRank) + ")");
     SmallVector<int64_t> masks;
     for (uint64_t m = 0; m < (uint64_t(1) << rank); ++m)
       if (llvm::popcount(m) == count)
