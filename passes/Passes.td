@@ -22,6 +22,7 @@ def ConvertKilnToLinalg : Pass<"convert-kiln-to-linalg"> {
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::cf::ControlFlowDialect",
   ];
 }
 

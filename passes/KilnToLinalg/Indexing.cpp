@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/KilnToLinalg/KilnToLinalg.h"
+#include "passes/KilnToLinalg/RuntimeAxes.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
 
@@ -337,7 +338,8 @@ struct PadLowering : OpConversionPattern<PadOp> {
   }
 };
 
-/// kiln.trilu(x){upper, k} → generic(x) { keep(row, col) ? x : 0 }
+/// kiln.trilu(x){upper, k} → generic(x) { keep(row, col) ? x : 0 }; a
+/// dynamic k is read once before the generic.
 struct TriluLowering : OpConversionPattern<TriluOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -351,7 +353,9 @@ struct TriluLowering : OpConversionPattern<TriluOp> {
     auto type = cast<RankedTensorType>(input.getType());
     int64_t rank = type.getRank();
     bool upper = op.getUpper();
-    int64_t k = op.getK();
+    Value dynamicK;
+    if (Value k = adaptor.getDynamicK())
+      dynamicK = readScalarIndex(rewriter, loc, k);
     Value result = createElementwiseGeneric(
         rewriter, loc, type, getDynamicSizes(rewriter, loc, input), {input},
         {rewriter.getMultiDimIdentityMap(rank)},
@@ -359,7 +363,10 @@ struct TriluLowering : OpConversionPattern<TriluOp> {
           Value row = linalg::IndexOp::create(b, l, rank - 2);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
           Value diff = arith::SubIOp::create(b, l, col, row);
-          Value kv = arith::ConstantIndexOp::create(b, l, k);
+          Value kv = dynamicK
+                         ? dynamicK
+                         : arith::ConstantIndexOp::create(b, l, *op.getK())
+                               .getResult();
           Value keep = arith::CmpIOp::create(
               b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
               diff, kv);
@@ -378,13 +385,15 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
   LogicalResult
   matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!op.getAxis())
+      return rewriter.notifyMatchFailure(op, "axis read at run time");
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto type = cast<RankedTensorType>(input.getType());
     Type et = type.getElementType();
     if (et.isInteger(1) || et.isUnsignedInteger())
       return unsupported(rewriter, op, "cumsum of booleans or unsigned integers");
-    int64_t rank = type.getRank(), axis = op.getAxis();
+    int64_t rank = type.getRank(), axis = *op.getAxis();
     MLIRContext *ctx = getContext();
     SmallVector<AffineExpr> inExprs, outExprs;
     for (int64_t d = 0; d < rank; ++d) {

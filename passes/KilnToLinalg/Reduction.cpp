@@ -145,17 +145,23 @@ static Value reductionInit(OpBuilder &b, Location loc, StringRef kind,
         b, loc,
         b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), isMax)));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt v = isMax ? APInt::getSignedMinValue(width)
-                  : APInt::getSignedMaxValue(width);
+  // Booleans are unsigned: max is any (from false), min is all (from true).
+  APInt v = width == 1 ? APInt(1, isMax ? 0 : 1)
+            : isMax    ? APInt::getSignedMinValue(width)
+                       : APInt::getSignedMaxValue(width);
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
 }
 
-/// max/min that propagate NaN for floats (as numpy does), signed for ints.
+/// max/min that propagate NaN for floats (as numpy does), signed for ints,
+/// or and and for booleans.
 static Value maxOrMin(OpBuilder &b, Location loc, bool isMax, Value x,
                       Value y) {
   if (isa<FloatType>(x.getType()))
     return isMax ? arith::MaximumFOp::create(b, loc, x, y).getResult()
                  : arith::MinimumFOp::create(b, loc, x, y).getResult();
+  if (x.getType().isInteger(1))
+    return isMax ? arith::OrIOp::create(b, loc, x, y).getResult()
+                 : arith::AndIOp::create(b, loc, x, y).getResult();
   return isMax ? arith::MaxSIOp::create(b, loc, x, y).getResult()
                : arith::MinSIOp::create(b, loc, x, y).getResult();
 }

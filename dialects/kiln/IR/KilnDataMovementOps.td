@@ -117,33 +117,50 @@ def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$input `,` $value attr-dict `:` type($input) `,` type($value)";
 }
 
-def Kiln_TriluOp : Kiln_Op<"trilu", [SameOperandsAndResultType]> {
+def Kiln_TriluOp : Kiln_Op<"trilu", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Keep the upper or lower triangle of the last two dims (ONNX Trilu)";
   let description = [{
-    Elements outside the triangle bounded by diagonal `k` become zero.
+    Elements outside the triangle bounded by diagonal `k` become zero. The
+    diagonal is either the attribute `k` or, read at run time, the integer
+    scalar (rank 0 or one element) operand `dynamic_k`: exactly one is given.
 
     ```mlir
     %y = kiln.trilu %x {upper = true, k = 0 : i64} : tensor<4x5xf32>
+    %z = kiln.trilu %x, %k {upper = false} : tensor<4x5xf32>, tensor<i64>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, BoolAttr:$upper, I64Attr:$k);
+  let arguments = (ins AnyRankedTensor:$input,
+                       Optional<AnyRankedTensor>:$dynamic_k, BoolAttr:$upper,
+                       OptionalAttr<I64Attr>:$k);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`,` $dynamic_k^)? attr-dict `:` type($input) (`,` type($dynamic_k)^)?
+  }];
+  let hasVerifier = 1;
 }
 
-def Kiln_CumSumOp : Kiln_Op<"cumsum", [SameOperandsAndResultType]> {
+def Kiln_CumSumOp : Kiln_Op<"cumsum", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Running sum along an axis (ONNX CumSum)";
   let description = [{
     `exclusive` leaves out the element itself; `reverse` sums from the end.
+    The axis is either the attribute `axis` (non-negative) or, read at run
+    time, the integer scalar (rank 0 or one element) operand `dynamic_axis`
+    in [-rank, rank): exactly one is given.
 
     ```mlir
     %y = kiln.cumsum %x {axis = 1 : i64, exclusive = false, reverse = false} : tensor<2x5xf32>
+    %z = kiln.cumsum %x, %a {exclusive = false, reverse = false} : tensor<2x5xf32>, tensor<i32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+  let arguments = (ins AnyRankedTensor:$input,
+                       Optional<AnyRankedTensor>:$dynamic_axis,
+                       OptionalAttr<I64Attr>:$axis,
                        BoolAttr:$exclusive, BoolAttr:$reverse);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`,` $dynamic_axis^)? attr-dict `:` type($input) (`,` type($dynamic_axis)^)?
+  }];
+  let hasVerifier = 1;
 }
 
 def Kiln_OneHotOp : Kiln_Op<"one_hot", [InferTypeOpAdaptor]> {

@@ -30,6 +30,30 @@ def Kiln_ReduceOp : Kiln_Op<"reduce", [InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def Kiln_ReduceDynamicAxesOp : Kiln_Op<"reduce_dynamic_axes",
+                                       [InferTypeOpAdaptor]> {
+  let summary = "Reduction over axes read at run time (ONNX Reduce* axes input)";
+  let description = [{
+    kiln.reduce whose axes are the values of the 1-D integer tensor `axes`
+    (ONNX's convention: in [-rank, rank), unique), known only at run time.
+    Their number `k` is the static size of `axes`, 1 ≤ k ≤ rank, so the
+    result rank is known: rank with `keepdims`, rank - k without. A result
+    dim is static only where every choice of axes gives the same size.
+    Lowered to a switch over the rank-choose-k possible sets of axes, each
+    case a static kiln.reduce; axes out of range or repeated abort the run.
+
+    ```mlir
+    %y = kiln.reduce_dynamic_axes %x, %axes {kind = "sum", keepdims = true}
+         : tensor<3x2x2xf32>, tensor<1xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$axes,
+                   StrAttr:$kind, BoolAttr:$keepdims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` type($input) `,` type($axes)";
+  let hasVerifier = 1;
+}
+
 def Kiln_ArgReduceOp : Kiln_Op<"arg_reduce", [InferTypeOpAdaptor]> {
   let summary = "Index of the max or min along one axis (ONNX ArgMax, ArgMin)";
   let description = [{

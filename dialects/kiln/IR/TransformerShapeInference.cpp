@@ -63,20 +63,78 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ReduceOp::verify() {
+/// A known reduction `kind` whose element type suits it (integers only for
+/// the kinds that reduce exactly).
+static LogicalResult verifyReductionKind(Operation *op, StringRef kind,
+                                         Type elem) {
   static constexpr StringRef kinds[] = {
       "sum", "mean", "max", "min", "prod", "l1", "l2", "log_sum",
       "log_sum_exp", "sum_square"};
-  if (!llvm::is_contained(kinds, getKind()))
-    return emitOpError("unknown reduction kind '") << getKind() << "'";
-  Type elem = getInput().getType().getElementType();
+  if (!llvm::is_contained(kinds, kind))
+    return op->emitOpError("unknown reduction kind '") << kind << "'";
   bool exactKind = llvm::is_contained(
       ArrayRef<StringRef>{"sum", "max", "min", "prod", "l1", "sum_square"},
-      getKind());
+      kind);
   if (!isa<FloatType>(elem) && !exactKind)
-    return emitOpError("reduction '")
-           << getKind() << "' needs a float element type, got " << elem;
+    return op->emitOpError("reduction '")
+           << kind << "' needs a float element type, got " << elem;
   return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  return verifyReductionKind(*this, getKind(),
+                             getInput().getType().getElementType());
+}
+
+/// The result shape of reducing `k` axes of `shape` chosen at run time: a
+/// dim is static only where every choice gives the same size.
+static SmallVector<int64_t> runtimeReducedShape(ArrayRef<int64_t> shape,
+                                                int64_t k, bool keepdims) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> out;
+  if (keepdims) {
+    // Every dim may be reduced to 1 unless all are.
+    for (int64_t size : shape)
+      out.push_back(size == 1 || k == rank ? 1 : ShapedType::kDynamic);
+    return out;
+  }
+  // Kept dim j is one of input dims j .. j + k.
+  for (int64_t j = 0; j < rank - k; ++j) {
+    ArrayRef<int64_t> candidates = shape.slice(j, k + 1);
+    bool same = llvm::all_equal(candidates) &&
+                !ShapedType::isDynamic(candidates.front());
+    out.push_back(same ? candidates.front() : ShapedType::kDynamic);
+  }
+  return out;
+}
+
+LogicalResult ReduceDynamicAxesOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto axesType = cast<RankedTensorType>(adaptor.getAxes().getType());
+  auto keepdims = attrOf(adaptor, adaptor.getProperties().keepdims, "keepdims");
+  if (!keepdims)
+    return emitOptionalError(loc, "reduce_dynamic_axes needs 'keepdims'");
+  if (axesType.getRank() != 1 || axesType.isDynamicDim(0) ||
+      !axesType.getElementType().isSignlessInteger() ||
+      axesType.getElementType().isInteger(1))
+    return emitOptionalError(
+        loc, "axes must be a 1-D integer tensor of static size, got ",
+        axesType);
+  int64_t k = axesType.getDimSize(0);
+  if (k < 1 || k > in.getRank())
+    return emitOptionalError(loc, "the number of axes (", k,
+                             ") must be in [1, ", in.getRank(), "]");
+  types.push_back(RankedTensorType::get(
+      runtimeReducedShape(in.getShape(), k, keepdims.getValue()),
+      in.getElementType()));
+  return success();
+}
+
+LogicalResult ReduceDynamicAxesOp::verify() {
+  return verifyReductionKind(*this, getKind(),
+                             getInput().getType().getElementType());
 }
 
 LogicalResult ArgReduceOp::inferReturnTypes(MLIRContext *ctx,

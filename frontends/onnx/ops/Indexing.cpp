@@ -330,7 +330,18 @@ static LogicalResult convertPad(NodeImporter &n) {
                           n.namedAttr("pads", n.b.getDenseI64ArrayAttr(pads))}));
 }
 
-/// Trilu(x, k?){upper} → kiln.trilu.
+/// Input `i` when it is not a constant: a scalar read at run time (the
+/// caller checks its type); null when it is a constant.
+static FailureOr<Value> nonConstantInput(NodeImporter &n, unsigned i) {
+  auto value = n.input(i);
+  if (failed(value))
+    return failure();
+  if (value->getDefiningOp<ConstantOp>())
+    return Value();
+  return value;
+}
+
+/// Trilu(x, k?){upper} → kiln.trilu {k} (constant k) or kiln.trilu x, k.
 static LogicalResult convertTrilu(NodeImporter &n) {
   if (failed(n.checkAttributes({"upper"})))
     return failure();
@@ -338,8 +349,20 @@ static LogicalResult convertTrilu(NodeImporter &n) {
   auto upper = n.intAttr("upper", 1);
   if (failed(x) || failed(upper))
     return failure();
+  if (cast<RankedTensorType>(x->getType()).getRank() < 2)
+    return n.error() << "input must have rank >= 2";
+  SmallVector<NamedAttribute> attrs = {
+      n.namedAttr("upper", n.b.getBoolAttr(*upper != 0))};
+  SmallVector<Value> operands = {*x};
   int64_t k = 0;
   if (n.hasInput(1)) {
+    auto dynamicK = nonConstantInput(n, 1);
+    if (failed(dynamicK))
+      return failure();
+    if (*dynamicK) {
+      operands.push_back(*dynamicK);
+      return setCreated(n, n.createTyped<TriluOp>(x->getType(), operands, attrs));
+    }
     auto ks = n.constantInts(1, "k");
     if (failed(ks))
       return failure();
@@ -347,24 +370,29 @@ static LogicalResult convertTrilu(NodeImporter &n) {
       return n.error() << "k must be a scalar";
     k = ks->front();
   }
-  if (cast<RankedTensorType>(x->getType()).getRank() < 2)
-    return n.error() << "input must have rank >= 2";
-  return setCreated(
-      n, n.createTyped<TriluOp>(
-             x->getType(), {*x},
-             {n.namedAttr("upper", n.b.getBoolAttr(*upper != 0)),
-              n.namedAttr("k", n.b.getI64IntegerAttr(k))}));
+  attrs.push_back(n.namedAttr("k", n.b.getI64IntegerAttr(k)));
+  return setCreated(n, n.createTyped<TriluOp>(x->getType(), operands, attrs));
 }
 
-/// CumSum(x, axis){exclusive, reverse} → kiln.cumsum.
+/// CumSum(x, axis){exclusive, reverse} → kiln.cumsum {axis} (constant axis)
+/// or kiln.cumsum x, axis.
 static LogicalResult convertCumSum(NodeImporter &n) {
   if (failed(n.checkAttributes({"exclusive", "reverse"})))
     return failure();
   auto x = n.input(0);
-  auto axes = n.constantInts(1, "axis");
   auto exclusive = n.intAttr("exclusive", 0);
   auto reverse = n.intAttr("reverse", 0);
-  if (failed(x) || failed(axes) || failed(exclusive) || failed(reverse))
+  auto dynamicAxis = nonConstantInput(n, 1);
+  if (failed(x) || failed(exclusive) || failed(reverse) || failed(dynamicAxis))
+    return failure();
+  SmallVector<NamedAttribute> attrs = {
+      n.namedAttr("exclusive", n.b.getBoolAttr(*exclusive != 0)),
+      n.namedAttr("reverse", n.b.getBoolAttr(*reverse != 0))};
+  if (*dynamicAxis)
+    return setCreated(n, n.createTyped<CumSumOp>(
+                             x->getType(), {*x, *dynamicAxis}, attrs));
+  auto axes = n.constantInts(1, "axis");
+  if (failed(axes))
     return failure();
   if (axes->size() != 1)
     return n.error() << "axis must be a scalar";
@@ -372,12 +400,8 @@ static LogicalResult convertCumSum(NodeImporter &n) {
       n, axes->front(), cast<RankedTensorType>(x->getType()).getRank(), "axis");
   if (failed(axis))
     return failure();
-  return setCreated(
-      n, n.createTyped<CumSumOp>(
-             x->getType(), {*x},
-             {n.namedAttr("axis", n.b.getI64IntegerAttr(*axis)),
-              n.namedAttr("exclusive", n.b.getBoolAttr(*exclusive != 0)),
-              n.namedAttr("reverse", n.b.getBoolAttr(*reverse != 0))}));
+  attrs.insert(attrs.begin(), n.namedAttr("axis", n.b.getI64IntegerAttr(*axis)));
+  return setCreated(n, n.createTyped<CumSumOp>(x->getType(), {*x}, attrs));
 }
 
 /// OneHot(indices, depth, values){axis} → kiln.one_hot.

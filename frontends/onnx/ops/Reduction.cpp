@@ -2,9 +2,11 @@
 //
 // Every ONNX Reduce* becomes one kiln.reduce with a `kind`; the axes come
 // from the attribute before opset 18 (13 for ReduceSum) and from the
-// optional constant second input after, normalised to sorted non-negative
-// values. Empty axes reduce everything, or pass the input through with
-// noop_with_empty_axes.
+// optional second input after, normalised to sorted non-negative values.
+// Empty axes reduce everything, or pass the input through with
+// noop_with_empty_axes. An axes input that is not a constant becomes
+// kiln.reduce_dynamic_axes: its values are read at run time, its size
+// (hence the result rank) is static.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +49,26 @@ static StringRef reduceKind(StringRef opType) {
       .Default("");
 }
 
+/// Reduce*(x, axes) with `axes` a run-time value (its size static) →
+/// kiln.reduce_dynamic_axes x, axes {kind, keepdims}.
+static LogicalResult convertRuntimeAxesReduce(NodeImporter &n, Value x,
+                                              Value axes, StringRef kind,
+                                              bool keepdims) {
+  auto axesType = cast<RankedTensorType>(axes.getType());
+  if (axesType.getRank() != 1 || axesType.isDynamicDim(0))
+    return n.error() << "axes (input '" << n.node.input(1)
+                     << "') must be a constant or a 1-D tensor of static "
+                        "size, got "
+                     << axesType;
+  auto result = n.create<ReduceDynamicAxesOp>(
+      {x, axes}, {n.namedAttr("kind", n.b.getStringAttr(kind)),
+                  n.namedAttr("keepdims", n.b.getBoolAttr(keepdims))});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
 /// Reduce*(x, axes) → kiln.reduce x {kind, axes, keepdims}; empty axes with
 /// noop_with_empty_axes → x.
 static LogicalResult convertReduce(NodeImporter &n) {
@@ -60,26 +82,44 @@ static LogicalResult convertReduce(NodeImporter &n) {
   bool exact = llvm::is_contained(
       ArrayRef<StringRef>{"sum", "max", "min", "prod", "l1", "sum_square"},
       kind);
-  auto x = numericInput(n, 0, exact);
+  auto data = n.input(0);
+  if (failed(data))
+    return failure();
+  // max/min of booleans are any/all.
+  bool isBool =
+      cast<RankedTensorType>(data->getType()).getElementType().isInteger(1);
+  auto x = isBool && (kind == "max" || kind == "min")
+               ? data
+               : numericInput(n, 0, exact);
   if (failed(x))
     return failure();
   int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  auto keepdims = n.intAttr("keepdims", 1);
+  auto noop = n.intAttr("noop_with_empty_axes", 0);
+  if (failed(keepdims) || failed(noop))
+    return failure();
   SmallVector<int64_t> axes;
   if (axesAsInput && n.hasInput(1)) {
-    auto given = n.constantInts(1, "axes");
-    if (failed(given))
+    auto axesInput = n.input(1);
+    if (failed(axesInput))
       return failure();
-    axes = *given;
+    auto axesType = cast<RankedTensorType>(axesInput->getType());
+    bool runtimeAxes = !axesInput->getDefiningOp<ConstantOp>() &&
+                       !(axesType.hasStaticShape() && axesType.getNumElements() == 0);
+    if (runtimeAxes)
+      return convertRuntimeAxesReduce(n, *x, *axesInput, kind, *keepdims != 0);
+    if (axesInput->getDefiningOp<ConstantOp>()) {
+      auto given = n.constantInts(1, "axes");
+      if (failed(given))
+        return failure();
+      axes = *given;
+    }
   } else if (!axesAsInput) {
     auto given = n.intsAttr("axes", SmallVector<int64_t>());
     if (failed(given))
       return failure();
     axes = *given;
   }
-  auto keepdims = n.intAttr("keepdims", 1);
-  auto noop = n.intAttr("noop_with_empty_axes", 0);
-  if (failed(keepdims) || failed(noop))
-    return failure();
   if (axes.empty()) {
     if (*noop) {
       n.setResult(*x);
