@@ -39,18 +39,18 @@ using namespace mlir::kiln;
 
 /// The largest divisor of `size` that is at most `want` (so tiles stay
 /// static and vectorizable); 0 (= whole loop) when the loop already fits.
-/// When the best divisor is under half of `want` (197 tokens is prime), the
-/// tile is `want` itself: the register-tiled loop is then peeled, and the
-/// last, partial tile has a static size of its own.
-static int64_t pickTile(int64_t size, int64_t want) {
+/// With `allowPartial`, when the best divisor is under half of `want` (197
+/// tokens is prime) the tile is `want` itself: the register-tiled loop is then
+/// peeled, and the last, partial tile has a static size of its own.
+static int64_t pickTile(int64_t size, int64_t want, bool allowPartial) {
   if (ShapedType::isDynamic(size))
     return want;
   if (size <= want)
     return 0;
-  for (int64_t t = want; t > 1; --t)
-    if (size % t == 0)
-      return 2 * t >= want ? t : want;
-  return want;
+  int64_t t = want;
+  while (t > 1 && size % t != 0)
+    --t;
+  return allowPartial && 2 * t < want ? want : t;
 }
 
 SmallVector<int64_t>
@@ -58,10 +58,13 @@ kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
                                      const CPUTileAndVectorizeOptions &options) {
   int64_t vw = options.vectorWidth;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // Convolutions and poolings keep dividing tiles: upstream's decomposition
+  // to 1-D does not take the peeled partial tiles.
+  bool allowPartial = !isa<linalg::ConvolutionOpInterface>(op.getOperation());
   auto fit = [&](ArrayRef<int64_t> want) {
     SmallVector<int64_t> tiles;
     for (auto [size, w] : llvm::zip_equal(ranges, want))
-      tiles.push_back(w == 0 ? 0 : pickTile(size, w));
+      tiles.push_back(w == 0 ? 0 : pickTile(size, w, allowPartial));
     return tiles;
   };
   // Accumulators of 8 rows x 2 vectors live in registers; k is stepped by 1
