@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -38,15 +39,18 @@ using namespace mlir::kiln;
 
 /// The largest divisor of `size` that is at most `want` (so tiles stay
 /// static and vectorizable); 0 (= whole loop) when the loop already fits.
-static int64_t pickTile(int64_t size, int64_t want) {
+/// With `allowPartial`, when the best divisor is under half of `want` (197
+/// tokens is prime) the tile is `want` itself: the register-tiled loop is then
+/// peeled, and the last, partial tile has a static size of its own.
+static int64_t pickTile(int64_t size, int64_t want, bool allowPartial) {
   if (ShapedType::isDynamic(size))
     return want;
   if (size <= want)
     return 0;
-  for (int64_t t = want; t > 1; --t)
-    if (size % t == 0)
-      return t;
-  return 1;
+  int64_t t = want;
+  while (t > 1 && size % t != 0)
+    --t;
+  return allowPartial && 2 * t < want ? want : t;
 }
 
 SmallVector<int64_t>
@@ -54,10 +58,13 @@ kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
                                      const CPUTileAndVectorizeOptions &options) {
   int64_t vw = options.vectorWidth;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // Convolutions and poolings keep dividing tiles: upstream's decomposition
+  // to 1-D does not take the peeled partial tiles.
+  bool allowPartial = !isa<linalg::ConvolutionOpInterface>(op.getOperation());
   auto fit = [&](ArrayRef<int64_t> want) {
     SmallVector<int64_t> tiles;
     for (auto [size, w] : llvm::zip_equal(ranges, want))
-      tiles.push_back(w == 0 ? 0 : pickTile(size, w));
+      tiles.push_back(w == 0 ? 0 : pickTile(size, w, allowPartial));
     return tiles;
   };
   // Accumulators of 8 rows x 2 vectors live in registers; k is stepped by 1
@@ -216,6 +223,25 @@ static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp roo
   return success();
 }
 
+/// Splits each loop whose step does not divide its static trip range into a
+/// loop of full tiles and a last iteration (static once canonicalized), so
+/// that both vectorize.
+static void peelPartialTiles(RewriterBase &rewriter,
+                             ArrayRef<LoopLikeOpInterface> loops) {
+  for (LoopLikeOpInterface loopLike : loops) {
+    auto loop = dyn_cast<scf::ForOp>(loopLike.getOperation());
+    if (!loop)
+      continue;
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    if (!lb || !ub || !step || (*ub - *lb) % *step == 0 || *ub - *lb < *step)
+      continue;
+    scf::ForOp partial;
+    (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+  }
+}
+
 /// Tiles every linalg op of `func` to its register block with scf.for.
 static void tileToRegisters(RewriterBase &rewriter, func::FuncOp func,
                             const CPUTileAndVectorizeOptions &options) {
@@ -234,6 +260,7 @@ static void tileToRegisters(RewriterBase &rewriter, func::FuncOp func,
     if (failed(result))
       continue;
     replaceTiled(rewriter, op, result->replacements);
+    peelPartialTiles(rewriter, result->loops);
   }
 }
 

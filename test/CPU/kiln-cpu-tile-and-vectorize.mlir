@@ -178,3 +178,21 @@ func.func private @k_elementwise_expand(%a: tensor<64x64xf32>) -> tensor<4x16x64
   } -> tensor<4x16x64xf32>
   return %r : tensor<4x16x64xf32>
 }
+
+// -----
+
+// 197 rows (ViT tokens; prime): the 8-row register tile does not divide it,
+// so the row loop is peeled into 24 full 8x32 blocks and one static 5x32 block
+// (before, the tile fell back to a single row).
+// CHECK-LABEL: func.func private @k_matmul_prime
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c192 step %c8
+// CHECK:           vector.transfer_read {{.*}} vector<8x32xf32>
+// CHECK:         vector.transfer_read {{.*}} vector<5x32xf32>
+// CHECK-COUNT-5:   vector.fma {{.*}} : vector<32xf32>
+func.func private @k_matmul_prime(%a: tensor<197x64xf32>, %b: tensor<64x128xf32>) -> tensor<197x128xf32> {
+  %e = tensor.empty() : tensor<197x128xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<197x128xf32>) -> tensor<197x128xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<197x64xf32>, tensor<64x128xf32>) outs(%f : tensor<197x128xf32>) -> tensor<197x128xf32>
+  return %c : tensor<197x128xf32>
+}

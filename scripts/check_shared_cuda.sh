@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# check_shared_cuda.sh — compiles every model of ../shared/models for the NVIDIA target
+# (`--target cuda:sm_80,sm_90` by default), which assembles each arch's PTX with ptxas, and
+# prints one line per model (compile seconds, executable size). No GPU needed. Run by .ci/run
+# after the test suite when ../shared is present (tests themselves never read ../shared).
+#
+# Usage: scripts/check_shared_cuda.sh [TARGET]   KILN_SHARED overrides ../shared.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+shared="${KILN_SHARED:-$root/../shared}"
+build="${KILN_BUILD_DIR:-$root/build}"
+target="${1:-cuda:sm_80,sm_90}"
+out="$build/shared-cuda"
+mkdir -p "$out"
+
+# The shapes the issues ask for: batch 1; BERT at seq 128; TinyLlama at seq 64.
+declare -A shapes=(
+  [resnet50]="--input-shape pixels=1x3x224x224"
+  [mobilenet_v2]="--input-shape pixels=1x3x224x224"
+  [vit_b_16]=""
+  [bert_base]="--input-shape input_ids=1x128 --input-shape attention_mask=1x128"
+  [tinyllama_1b_2layer]="--input-shape input_ids=1x64"
+)
+models=()
+for dir in "$shared"/models/*/; do
+  [ -f "$dir/model.onnx" ] && models+=("$(basename "$dir")")
+done
+if [ ${#models[@]} -eq 0 ]; then
+  echo "check_shared_cuda: no models under $shared/models" >&2
+  exit 2
+fi
+
+failed=0
+for m in "${models[@]}"; do
+  onnx="$(bash scripts/fill_shared_models.sh "$m")"
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # the shapes are separate words
+  if "$build/bin/kiln" compile "$onnx" --target "$target" ${shapes[$m]:-} \
+       -o "$out/$m" 2> "$out/$m.log"; then
+    printf 'check_shared_cuda: %-20s %s ok  %4ds  %s\n' "$m" "$target" \
+      $(( $(date +%s) - start )) "$(du -h "$out/$m" | cut -f1)"
+  else
+    echo "check_shared_cuda: $m FAILED for $target:" >&2
+    tail -5 "$out/$m.log" >&2
+    failed=1
+  fi
+done
+exit $failed
