@@ -96,6 +96,8 @@ void registerReductionOps(ConverterMap &map);
 void registerAttentionOps(ConverterMap &map);
 void registerLossOps(ConverterMap &map);
 void registerResizeOps(ConverterMap &map);
+void registerControlFlowOps(ConverterMap &map);
+void registerRecurrentOps(ConverterMap &map);
 
 class GraphImporter {
 public:
@@ -116,6 +118,13 @@ public:
   bool keepGoing;
 
   Location fileLoc() const;
+
+  /// Imports subgraph `body` (a Scan, Loop or If body) at the insertion point
+  /// with its inputs bound to `inputs` and returns its outputs. Names of the
+  /// enclosing scopes resolve through `values`; the body's own names are
+  /// dropped afterwards, so an unrolled loop imports the same body again.
+  FailureOr<SmallVector<Value>> importSubgraph(const ::onnx::GraphProto &body,
+                                               ValueRange inputs, Location loc);
 
 private:
   LogicalResult importInputs(func::FuncOp &func,

@@ -1,0 +1,3 @@
+// placeholder
+#include "frontends/onnx/GraphImporter.h"
+void mlir::kiln::onnx::registerRecurrentOps(ConverterMap &) {}
