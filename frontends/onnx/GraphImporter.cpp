@@ -307,6 +307,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerResizeOps(converters);
   registerControlFlowOps(converters);
   registerRecurrentOps(converters);
+  registerSignalOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

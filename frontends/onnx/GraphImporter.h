@@ -98,6 +98,7 @@ void registerLossOps(ConverterMap &map);
 void registerResizeOps(ConverterMap &map);
 void registerControlFlowOps(ConverterMap &map);
 void registerRecurrentOps(ConverterMap &map);
+void registerSignalOps(ConverterMap &map);
 
 class GraphImporter {
 public:
