@@ -308,6 +308,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerControlFlowOps(converters);
   registerRecurrentOps(converters);
   registerSignalOps(converters);
+  registerSmallOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

@@ -99,6 +99,7 @@ void registerResizeOps(ConverterMap &map);
 void registerControlFlowOps(ConverterMap &map);
 void registerRecurrentOps(ConverterMap &map);
 void registerSignalOps(ConverterMap &map);
+void registerSmallOps(ConverterMap &map);
 
 class GraphImporter {
 public:
