@@ -12,6 +12,7 @@
 #include "frontends/onnx/GraphImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ScopeExit.h"
 
 using namespace mlir;
 using namespace mlir::kiln::onnx;
@@ -304,6 +305,10 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerAttentionOps(converters);
   registerLossOps(converters);
   registerResizeOps(converters);
+  registerControlFlowOps(converters);
+  registerRecurrentOps(converters);
+  registerSignalOps(converters);
+  registerSmallOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {
@@ -502,6 +507,39 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
       return poisonOutputs();
     }
   return success();
+}
+
+FailureOr<SmallVector<Value>>
+GraphImporter::importSubgraph(const ::onnx::GraphProto &body, ValueRange inputs,
+                              Location loc) {
+  if (body.input_size() != int(inputs.size()))
+    return emitError(loc) << "subgraph '" << body.name() << "' has "
+                          << body.input_size() << " inputs, given "
+                          << inputs.size();
+  llvm::StringMap<Value> outer = values;
+  llvm::scope_exit restore([&] { values = std::move(outer); });
+  for (auto [info, value] : llvm::zip(body.input(), inputs))
+    values[info.name()] = value;
+  for (const auto &init : body.initializer()) {
+    auto attr = tensors.convert(&ctx, init, "initializer '" + init.name() + "'",
+                                loc);
+    if (failed(attr))
+      return failure();
+    values[init.name()] = ConstantOp::create(builder, loc, *attr).getResult();
+  }
+  int index = 0;
+  for (const auto &node : body.node())
+    if (failed(importNode(node, index++)))
+      return failure();
+  SmallVector<Value> results;
+  for (const auto &out : body.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return emitError(loc) << "subgraph '" << body.name() << "' output '"
+                            << out.name() << "' is not produced";
+    results.push_back(it->second);
+  }
+  return results;
 }
 
 LogicalResult GraphImporter::importOutputs(Location loc) {

@@ -96,6 +96,10 @@ void registerReductionOps(ConverterMap &map);
 void registerAttentionOps(ConverterMap &map);
 void registerLossOps(ConverterMap &map);
 void registerResizeOps(ConverterMap &map);
+void registerControlFlowOps(ConverterMap &map);
+void registerRecurrentOps(ConverterMap &map);
+void registerSignalOps(ConverterMap &map);
+void registerSmallOps(ConverterMap &map);
 
 class GraphImporter {
 public:
@@ -116,6 +120,13 @@ public:
   bool keepGoing;
 
   Location fileLoc() const;
+
+  /// Imports subgraph `body` (a Scan, Loop or If body) at the insertion point
+  /// with its inputs bound to `inputs` and returns its outputs. Names of the
+  /// enclosing scopes resolve through `values`; the body's own names are
+  /// dropped afterwards, so an unrolled loop imports the same body again.
+  FailureOr<SmallVector<Value>> importSubgraph(const ::onnx::GraphProto &body,
+                                               ValueRange inputs, Location loc);
 
 private:
   LogicalResult importInputs(func::FuncOp &func,

@@ -42,6 +42,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateAttentionToLinalgPatterns(patterns);
   populateResizeToLinalgPatterns(patterns);
   populateRuntimeAxesToLinalgPatterns(patterns);
+  populateBitcastToLinalgPatterns(patterns);
 }
 
 namespace {

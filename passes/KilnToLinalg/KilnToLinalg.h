@@ -33,6 +33,7 @@ void populateScatterToLinalgPatterns(RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 void populateResizeToLinalgPatterns(RewritePatternSet &patterns);
 void populateRuntimeAxesToLinalgPatterns(RewritePatternSet &patterns);
+void populateBitcastToLinalgPatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Shared builders (Utils.cpp)
