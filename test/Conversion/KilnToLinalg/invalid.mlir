@@ -11,15 +11,6 @@ func.func @conv_1d_grouped(%x: tensor<1x4x8xf32>, %w: tensor<4x2x3xf32>) -> tens
 
 // -----
 
-func.func @max_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
-  // expected-error @+2 {{cannot lower to linalg: only 1-D and 2-D pooling (NCW, NCHW) is supported}}
-  // expected-error @+1 {{failed to legalize operation 'kiln.max_pool'}}
-  %r = kiln.max_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>, ceil_mode = false} : tensor<1x1x4x4x4xf32> -> tensor<1x1x2x2x2xf32>
-  return %r : tensor<1x1x2x2x2xf32>
-}
-
-// -----
-
 func.func @avg_pool_ceil_dynamic(%x: tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32> {
   // expected-error @+2 {{cannot lower to linalg: ceil_mode needs static spatial dims}}
   // expected-error @+1 {{failed to legalize operation 'kiln.avg_pool'}}
