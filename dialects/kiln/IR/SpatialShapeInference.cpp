@@ -1,0 +1,76 @@
+//===- SpatialShapeInference.cpp - kiln spatial op result types -----------===//
+//
+// inferReturnTypes for the ops of KilnSpatialOps.td. Their pads are already
+// explicit (the importer resolves ONNX's auto_pad, output_shape and
+// output_padding), so the result extents follow from operands and
+// attributes; dynamic dims propagate as dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/kiln/IR/KilnOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto w = cast<RankedTensorType>(adaptor.getWeight().getType());
+  if (in.getRank() < 3 || w.getRank() != in.getRank())
+    return emitOptionalError(loc, "conv_transpose input and weight must have "
+                                  "the same rank (>= 3)");
+  int64_t spatial = in.getRank() - 2;
+  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads();
+  ArrayRef<int64_t> dilations = adaptor.getDilations();
+  if (llvm::is_contained(kernel, kDyn))
+    return emitOptionalError(loc, "conv_transpose weight must have static "
+                                  "spatial dims");
+  if (int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial ||
+      int64_t(pads.size()) != 2 * spatial)
+    return emitOptionalError(loc, "expected ", spatial,
+                             " strides and dilations and ", 2 * spatial,
+                             " pads");
+  int64_t group = adaptor.getGroup();
+  if (group < 1)
+    return emitOptionalError(loc, "group must be positive");
+  int64_t c = in.getDimSize(1);
+  if (c != kDyn && w.getDimSize(0) != kDyn && c != w.getDimSize(0))
+    return emitOptionalError(loc, "input has ", c,
+                             " channels but weight expects ", w.getDimSize(0));
+  if (c != kDyn && c % group)
+    return emitOptionalError(loc, "input channels ", c,
+                             " not divisible by group ", group);
+  int64_t m = w.getDimSize(1) == kDyn ? kDyn : w.getDimSize(1) * group;
+  if (adaptor.getBias()) {
+    auto b = cast<RankedTensorType>(adaptor.getBias().getType());
+    if (b.getRank() != 1 ||
+        (b.getDimSize(0) != kDyn && m != kDyn && b.getDimSize(0) != m))
+      return emitOptionalError(loc, "bias must be 1-D of size ", m);
+  }
+  SmallVector<int64_t> out = {in.getDimSize(0), m};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1)
+      return emitOptionalError(loc, "strides and dilations must be positive");
+    int64_t d = in.getDimSize(i + 2);
+    if (d == kDyn) {
+      out.push_back(kDyn);
+      continue;
+    }
+    int64_t size = (d - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 -
+                   pads[i] - pads[i + spatial];
+    if (size < 1)
+      return emitOptionalError(loc, "pads leave no output along spatial dim ",
+                               i);
+    out.push_back(size);
+  }
+  types.push_back(RankedTensorType::get(out, in.getElementType()));
+  return success();
+}
