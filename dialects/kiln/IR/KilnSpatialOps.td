@@ -1,8 +1,7 @@
 //===- KilnSpatialOps.td - transposed convolution, sampling --*- tablegen -*-===//
 //
 // Spatial ops beyond convolution and pooling: the transposed convolution
-// (ONNX ConvTranspose, and Col2Im through it) and the gather-style image
-// samplers. The importer resolves auto_pad, output_shape and output_padding
+// (ONNX ConvTranspose) and the gather-style image samplers (GridSample). The importer resolves auto_pad, output_shape and output_padding
 // into explicit (possibly negative) pads, so each op's result shape follows
 // from operands and attributes alone. Included from KilnOps.td.
 //
@@ -37,6 +36,32 @@ def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose", [InferTypeOpAdaptor]> {
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+}
+
+def Kiln_GridSampleOp : Kiln_Op<"grid_sample", [InferTypeOpAdaptor,
+    AllElementTypesMatch<["input", "grid", "result"]>]> {
+  let summary = "Sample an N-d image at normalised grid positions (ONNX GridSample)";
+  let description = [{
+    `input` is `N x C x D1 ... Dr`, `grid` is `N x O1 ... Or x r` holding, per
+    output position, normalised coordinates in [-1, 1] in reverse dim order
+    (x, the last dim, first). The result is `N x C x O1 ... Or`. `mode` is
+    `nearest` (round half to even), `linear` or `cubic` (Keys, a = -0.75);
+    `padding_mode` (`zeros`, `border`, `reflection`) decides what taps
+    outside the image read; `align_corners` maps -1 and 1 to the centres
+    of the corner pixels instead of their outer edges.
+
+    ```mlir
+    %y = kiln.grid_sample %x, %g {mode = "linear", padding_mode = "zeros", align_corners = false}
+         : (tensor<1x3x8x8xf32>, tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grid,
+                   StrAttr:$mode, StrAttr:$padding_mode, BoolAttr:$align_corners);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grid attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_SPATIAL_OPS_TD

@@ -74,3 +74,32 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
   types.push_back(RankedTensorType::get(out, in.getElementType()));
   return success();
 }
+
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto grid = cast<RankedTensorType>(adaptor.getGrid().getType());
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || grid.getRank() != in.getRank() ||
+      (grid.getDimSize(spatial + 1) != kDyn &&
+       grid.getDimSize(spatial + 1) != spatial))
+    return emitOptionalError(loc, "grid_sample of a ", in,
+                             " input needs an N x O1 ... O", spatial, " x ",
+                             spatial, " grid, got ", grid);
+  int64_t n = in.getDimSize(0) == kDyn ? grid.getDimSize(0) : in.getDimSize(0);
+  SmallVector<int64_t> out = {n, in.getDimSize(1)};
+  llvm::append_range(out, grid.getShape().slice(1, spatial));
+  types.push_back(RankedTensorType::get(out, in.getElementType()));
+  return success();
+}
+
+LogicalResult GridSampleOp::verify() {
+  StringRef mode = getMode(), padding = getPaddingMode();
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return emitOpError("unknown mode '") << mode << "'";
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return emitOpError("unknown padding_mode '") << padding << "'";
+  return success();
+}

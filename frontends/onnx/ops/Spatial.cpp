@@ -1,12 +1,10 @@
-//===- Spatial.cpp - ONNX ConvTranspose, Col2Im → kiln --------------------===//
+//===- Spatial.cpp - ONNX ConvTranspose, GridSample → kiln ----------------===//
 //
 // ConvTranspose becomes kiln.conv_transpose with every way ONNX states the
 // output extent (pads, auto_pad, output_shape, output_padding) resolved to
 // explicit begin/end pads, output_padding and output_shape as negative end
-// pads where the output grows. Col2Im is the same transposed convolution:
-// each of the C * prod(block) input rows is one channel of a depthwise-
-// grouped conv_transpose whose weight picks its kernel tap (a one-hot
-// constant), so the overlapping blocks sum exactly as ONNX specifies.
+// pads where the output grows. GridSample maps onto kiln.grid_sample with
+// opset 16's mode names normalised.
 //
 //===----------------------------------------------------------------------===//
 
@@ -151,6 +149,38 @@ static LogicalResult convertConvTranspose(NodeImporter &n) {
   return success();
 }
 
+/// GridSample(x, grid) → kiln.grid_sample x, grid {mode, padding_mode,
+/// align_corners}; opset 16's bilinear/bicubic are linear/cubic.
+static LogicalResult convertGridSample(NodeImporter &n) {
+  if (failed(n.checkAttributes({"align_corners", "mode", "padding_mode"})))
+    return failure();
+  auto x = n.floatInput(0);
+  auto grid = n.floatInput(1);
+  auto align = n.intAttr("align_corners", 0);
+  auto mode = n.stringAttr("mode", n.opset() >= 20 ? "linear" : "bilinear");
+  auto padding = n.stringAttr("padding_mode", "zeros");
+  if (failed(x) || failed(grid) || failed(align) || failed(mode) ||
+      failed(padding))
+    return failure();
+  std::string kind = *mode == "bilinear"  ? "linear"
+                     : *mode == "bicubic" ? "cubic"
+                                          : *mode;
+  if (kind != "nearest" && kind != "linear" && kind != "cubic")
+    return n.error() << "unsupported mode '" << *mode << "'";
+  if (*padding != "zeros" && *padding != "border" && *padding != "reflection")
+    return n.error() << "unsupported padding_mode '" << *padding << "'";
+  auto result = n.create<GridSampleOp>(
+      {*x, *grid},
+      {n.namedAttr("mode", n.b.getStringAttr(kind)),
+       n.namedAttr("padding_mode", n.b.getStringAttr(*padding)),
+       n.namedAttr("align_corners", n.b.getBoolAttr(*align != 0))});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
 void mlir::kiln::onnx::registerSpatialOps(ConverterMap &map) {
   map["ConvTranspose"] = convertConvTranspose;
+  map["GridSample"] = convertGridSample;
 }
