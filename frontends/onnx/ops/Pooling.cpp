@@ -3,8 +3,8 @@
 // MaxPool (values only; the Indices output is unsupported), AveragePool,
 // GlobalAveragePool and GlobalMaxPool; LpPool and LRN decompose exactly into
 // an avg_pool with count_include_pad (a window sum over its fixed size)
-// between elementwise ops. ReduceMean is imported with the other reductions
-// (Reduction.cpp).
+// between elementwise ops; MaxUnpool is a scatter into zeros. ReduceMean is
+// imported with the other reductions (Reduction.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -265,6 +265,72 @@ static LogicalResult convertLrn(NodeImporter &n) {
   return success();
 }
 
+/// MaxUnpool(x, indices, output_shape?) → reshape(scatter_elements(zeros,
+/// flat indices, flat x)): MaxPool's indices address the flattened output.
+static LogicalResult convertMaxUnpool(NodeImporter &n) {
+  if (failed(n.checkAttributes({"kernel_shape", "pads", "strides"})))
+    return failure();
+  auto x = n.floatInput(0);
+  auto indices = n.input(1);
+  auto kernel = n.intsAttr("kernel_shape", std::nullopt);
+  if (failed(x) || failed(indices) || failed(kernel))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto iType = cast<RankedTensorType>(indices->getType());
+  size_t spatial = kernel->size();
+  if (!xType.hasStaticShape() || xType.getRank() != int64_t(spatial) + 2 ||
+      iType.getShape() != xType.getShape() ||
+      !iType.getElementType().isInteger(64))
+    return n.error() << "needs a static input with " << spatial
+                     << " spatial dims and i64 indices of its shape, got "
+                     << xType << " and " << iType;
+  auto strides = n.intsAttr("strides", SmallVector<int64_t>(spatial, 1));
+  auto pads = n.intsAttr("pads", SmallVector<int64_t>(2 * spatial, 0));
+  if (failed(strides) || failed(pads))
+    return failure();
+  if (strides->size() != spatial || pads->size() != 2 * spatial)
+    return n.error() << "expected " << spatial << " strides and "
+                     << 2 * spatial << " pads";
+  SmallVector<int64_t> outShape(xType.getShape().take_front(2));
+  if (n.hasInput(2)) {
+    auto given = n.constantInts(2, "output_shape");
+    if (failed(given))
+      return failure();
+    outShape = *given;
+  } else {
+    for (size_t i = 0; i < spatial; ++i)
+      outShape.push_back((xType.getDimSize(i + 2) - 1) * (*strides)[i] +
+                         (*kernel)[i] - (*pads)[i] - (*pads)[i + spatial]);
+  }
+  int64_t total = 1;
+  for (int64_t d : outShape)
+    total *= d;
+  Type elem = xType.getElementType();
+  auto flatType = RankedTensorType::get({total}, elem);
+  auto zeros = n.create<ConstantOp>(
+      {}, {n.namedAttr("value", DenseElementsAttr::get(
+                                    flatType, n.b.getFloatAttr(elem, 0.0)))});
+  int64_t count = xType.getNumElements();
+  auto flatX = n.createTyped<ReshapeOp>(RankedTensorType::get({count}, elem),
+                                        {*x});
+  auto flatI = n.createTyped<ReshapeOp>(
+      RankedTensorType::get({count}, iType.getElementType()), {*indices});
+  if (failed(zeros) || failed(flatX) || failed(flatI))
+    return failure();
+  auto scattered = n.createTyped<ScatterElementsOp>(
+      flatType, {*zeros, *flatI, *flatX},
+      {n.namedAttr("axis", n.b.getI64IntegerAttr(0)),
+       n.namedAttr("reduction", n.b.getStringAttr("none"))});
+  if (failed(scattered))
+    return failure();
+  auto result = n.createTyped<ReshapeOp>(
+      RankedTensorType::get(outShape, elem), {*scattered});
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
+}
+
 void mlir::kiln::onnx::registerPoolingOps(ConverterMap &map) {
   map["MaxPool"] = convertMaxPool;
   map["AveragePool"] = convertAveragePool;
@@ -272,4 +338,5 @@ void mlir::kiln::onnx::registerPoolingOps(ConverterMap &map) {
   map["GlobalMaxPool"] = convertGlobalMaxPool;
   map["LpPool"] = convertLpPool;
   map["LRN"] = convertLrn;
+  map["MaxUnpool"] = convertMaxUnpool;
 }
