@@ -309,6 +309,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerRecurrentOps(converters);
   registerSignalOps(converters);
   registerSmallOps(converters);
+  registerSpatialOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

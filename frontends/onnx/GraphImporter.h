@@ -100,6 +100,7 @@ void registerControlFlowOps(ConverterMap &map);
 void registerRecurrentOps(ConverterMap &map);
 void registerSignalOps(ConverterMap &map);
 void registerSmallOps(ConverterMap &map);
+void registerSpatialOps(ConverterMap &map);
 
 class GraphImporter {
 public:

@@ -43,6 +43,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateResizeToLinalgPatterns(patterns);
   populateRuntimeAxesToLinalgPatterns(patterns);
   populateBitcastToLinalgPatterns(patterns);
+  populateSpatialToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -34,6 +34,7 @@ void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 void populateResizeToLinalgPatterns(RewritePatternSet &patterns);
 void populateRuntimeAxesToLinalgPatterns(RewritePatternSet &patterns);
 void populateBitcastToLinalgPatterns(RewritePatternSet &patterns);
+void populateSpatialToLinalgPatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Shared builders (Utils.cpp)

@@ -1,6 +1,7 @@
 //===- Pooling.cpp - kiln pooling ops → linalg pooling --------------------===//
 //
-// max_pool: tensor.pad with -inf, then linalg.pooling_{ncw,nchw}_max into a
+// max_pool: tensor.pad with -inf, then linalg.pooling_{ncw,nchw}_max (3-D:
+// the same reduction as a linalg.generic) into a
 // -inf-filled accumulator. avg_pool: tensor.pad with 0,
 // linalg.pooling_{ncw,nchw}_sum, then one elementwise divide by the window
 // count: a scalar when every window counts the same, else a compile-time
@@ -61,14 +62,55 @@ static FailureOr<PoolWindow> computeWindow(PoolOp op, RankedTensorType inType,
   return w;
 }
 
+/// The pooling reduction over a window (shape-only `window` operand) as a
+/// linalg.generic, for ranks that have no named NC* pooling op (3-D):
+/// out[n, c, o...] = combine(in[n, c, o*s + k*d ...], out[n, c, o...]).
+static Value buildGenericPool(OpBuilder &b, Location loc,
+                              RankedTensorType resultType, Value input,
+                              Value window, Value init,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations, ScalarFn combine) {
+  int64_t rank = resultType.getRank(), spatial = rank - 2;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0),
+                                     b.getAffineDimExpr(1)};
+  SmallVector<AffineExpr> windowExprs, outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(b.getAffineDimExpr(d));
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr k = b.getAffineDimExpr(rank + i);
+    inExprs.push_back(b.getAffineDimExpr(2 + i) * strides[i] + k * dilations[i]);
+    windowExprs.push_back(k);
+  }
+  int64_t loops = rank + spatial;
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, ctx),
+                                 AffineMap::get(loops, 0, windowExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{input, window},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc, combine(nb, nloc, {args[0], args[2]}));
+             })
+      .getResult(0);
+}
+
 /// Builds the named pooling op — `Op2D` for NCHW, `Op1D` for NCW — (window
-/// given as a shape-only tensor.empty) into `init`.
+/// given as a shape-only tensor.empty) into `init`; other ranks get the
+/// equivalent linalg.generic reducing with `combine`.
 template <typename Op2D, typename Op1D, typename PoolOp>
 static Value buildNamedPool(OpBuilder &b, Location loc, PoolOp op,
                             RankedTensorType resultType, Value input,
-                            Value init) {
+                            Value init, ScalarFn combine) {
   Value window = tensor::EmptyOp::create(b, loc, op.getKernelShape(),
                                          resultType.getElementType());
+  if (resultType.getRank() != 3 && resultType.getRank() != 4)
+    return buildGenericPool(b, loc, resultType, input, window, init,
+                            op.getStrides(), op.getDilations(), combine);
   SmallVector<NamedAttribute> attrs = {
       b.getNamedAttr("strides", b.getI64TensorAttr(op.getStrides())),
       b.getNamedAttr("dilations", b.getI64TensorAttr(op.getDilations()))};
@@ -81,15 +123,14 @@ static Value buildNamedPool(OpBuilder &b, Location loc, PoolOp op,
   return Op1D::create(b, loc, types, ins, outs, attrs).getResult(0);
 }
 
-/// Checks what every pooling lowering needs: float, 1-D or 2-D spatial.
+/// Checks what every pooling lowering needs: float, at least 1 spatial dim.
 template <typename PoolOp>
 static LogicalResult checkPool(PoolOp op, PatternRewriter &rewriter) {
   auto type = cast<RankedTensorType>(op.getInput().getType());
   if (!isa<FloatType>(type.getElementType()))
     return unsupported(rewriter, op, "element type must be float");
-  if (type.getRank() != 3 && type.getRank() != 4)
-    return unsupported(rewriter, op, "only 1-D and 2-D pooling (NCW, "
-                                           "NCHW) is supported");
+  if (type.getRank() < 3)
+    return unsupported(rewriter, op, "pooling needs at least one spatial dim");
   for (int64_t d = 2; d < type.getRank(); ++d)
     if (type.isDynamicDim(d) && op.getCeilMode())
       return unsupported(rewriter, op, "ceil_mode needs static "
@@ -146,7 +187,11 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
         createFilledTensor(rewriter, loc, resultType, window->dynSizes, negInf);
     Value result =
         buildNamedPool<linalg::PoolingNchwMaxOp, linalg::PoolingNcwMaxOp>(
-            rewriter, loc, op, resultType, padded, init);
+            rewriter, loc, op, resultType, padded, init,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              return arith::MaximumFOp::create(b, l, args[0], args[1])
+                  .getResult();
+            });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -209,7 +254,10 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     Value init = createFilledTensor(rewriter, loc, resultType, dynSizes, zero);
     Value sum =
         buildNamedPool<linalg::PoolingNchwSumOp, linalg::PoolingNcwSumOp>(
-            rewriter, loc, op, resultType, padded, init);
+            rewriter, loc, op, resultType, padded, init,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
+            });
 
     SmallVector<Value> inputs = {sum};
     SmallVector<AffineMap> maps = {

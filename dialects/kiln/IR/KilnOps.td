@@ -380,5 +380,6 @@ def Kiln_YieldOp : Kiln_Op<"yield", [Terminator, HasParent<"KernelOp">,
 include "dialects/kiln/IR/KilnTransformerOps.td"
 include "dialects/kiln/IR/KilnResizeOps.td"
 include "dialects/kiln/IR/KilnBitcastOps.td"
+include "dialects/kiln/IR/KilnSpatialOps.td"
 
 #endif // KILN_OPS_TD

@@ -1,6 +1,7 @@
 //===- Normalization.cpp - ONNX normalisations and softmaxes → kiln -------===//
 //
-// Inference-mode BatchNormalization (one output); LayerNormalization,
+// BatchNormalization (inference; training mode as batch statistics plus the
+// running-statistics update); LayerNormalization,
 // RMSNormalization, InstanceNormalization, GroupNormalization (on a
 // [N, G, C/G, ...] reshape) and MeanVarianceNormalization as kiln.normalize;
 // LpNormalization as reduce + div; Softmax, LogSoftmax, Hardmax. Before opset
@@ -20,11 +21,86 @@ using namespace mlir::kiln::onnx;
 
 static constexpr int64_t kDyn = ShapedType::kDynamic;
 
-/// BatchNormalization(x, scale, bias, mean, var) → kiln.batch_norm {epsilon}.
+/// A rank-0 float constant of element type `elem`.
+static FailureOr<Value> floatScalar(NodeImporter &n, Type elem, double value) {
+  auto type = RankedTensorType::get({}, elem);
+  return n.create<ConstantOp>(
+      {}, {n.namedAttr("value", DenseElementsAttr::get(
+                                    type, n.b.getFloatAttr(elem, value)))});
+}
+
+/// Training-mode BatchNormalization (opset 14+): the batch statistics
+/// (mean and population variance over every dim but 1) normalise `x`
+/// through kiln.batch_norm, and the running statistics come out as
+/// `running * momentum + batch * (1 - momentum)`, as ONNX's reference.
+static LogicalResult convertBatchNormTraining(NodeImporter &n,
+                                              ArrayRef<Value> operands,
+                                              float epsilon) {
+  auto momentum = n.floatAttr("momentum", 0.9f);
+  if (failed(momentum) || failed(n.expectOutputs(3, "extra")))
+    return failure();
+  Value x = operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elem = type.getElementType();
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    axes.push_back(d);
+  auto mean = [&](Value v) {
+    return n.create<ReduceOp>(
+        {v}, {n.namedAttr("kind", n.b.getStringAttr("mean")),
+              n.namedAttr("axes", n.b.getDenseI64ArrayAttr(axes)),
+              n.namedAttr("keepdims", n.b.getBoolAttr(false))});
+  };
+  auto batchMean = mean(x);
+  if (failed(batchMean))
+    return failure();
+  // [C] → [C, 1, ...] to broadcast against x.
+  SmallVector<int64_t> perChannel = {type.getDimSize(1)};
+  perChannel.append(type.getRank() - 2, 1);
+  auto meanView = n.createTyped<ReshapeOp>(
+      RankedTensorType::get(perChannel, elem), {*batchMean});
+  if (failed(meanView))
+    return failure();
+  auto centered = n.create<SubOp>({x, *meanView});
+  if (failed(centered))
+    return failure();
+  auto squared = n.create<MulOp>({*centered, *centered});
+  if (failed(squared))
+    return failure();
+  auto batchVar = mean(*squared);
+  if (failed(batchVar))
+    return failure();
+  auto y = n.create<BatchNormOp>(
+      {x, operands[1], operands[2], *batchMean, *batchVar},
+      {n.namedAttr("epsilon", n.b.getF32FloatAttr(epsilon))});
+  if (failed(y))
+    return failure();
+  auto keep = floatScalar(n, elem, *momentum);
+  auto take = floatScalar(n, elem, 1.0 - double(*momentum));
+  if (failed(keep) || failed(take))
+    return failure();
+  auto blend = [&](Value running, Value batch) -> FailureOr<Value> {
+    auto a = n.create<MulOp>({running, *keep});
+    auto b = n.create<MulOp>({batch, *take});
+    if (failed(a) || failed(b))
+      return failure();
+    return n.create<AddOp>({*a, *b});
+  };
+  auto runningMean = blend(operands[3], *batchMean);
+  auto runningVar = blend(operands[4], *batchVar);
+  if (failed(runningMean) || failed(runningVar))
+    return failure();
+  n.setResult(*y, 0);
+  n.setResult(*runningMean, 1);
+  n.setResult(*runningVar, 2);
+  return success();
+}
+
+/// BatchNormalization(x, scale, bias, mean, var) → kiln.batch_norm {epsilon};
+/// training_mode = 1 normalises with the batch statistics (see above).
 static LogicalResult convertBatchNorm(NodeImporter &n) {
   if (failed(n.checkAttributes(
-          {"epsilon", "momentum", "spatial", "is_test", "training_mode"})) ||
-      failed(n.expectOutputs(1, "training-mode statistics")))
+          {"epsilon", "momentum", "spatial", "is_test", "training_mode"})))
     return failure();
   auto epsilon = n.floatAttr("epsilon", 1e-5f);
   auto spatial = n.intAttr("spatial", 1);
@@ -33,9 +109,8 @@ static LogicalResult convertBatchNorm(NodeImporter &n) {
     return failure();
   if (*spatial != 1)
     return n.error() << "unsupported spatial=" << *spatial;
-  if (*training != 0)
-    return n.error() << "unsupported training_mode=1 (kiln imports inference "
-                        "graphs)";
+  if (*training == 0 && failed(n.expectOutputs(1, "training-mode statistics")))
+    return failure();
   SmallVector<Value> operands;
   for (unsigned i = 0; i < 5; ++i) {
     auto v = n.floatInput(i);
@@ -43,6 +118,8 @@ static LogicalResult convertBatchNorm(NodeImporter &n) {
       return failure();
     operands.push_back(*v);
   }
+  if (*training != 0)
+    return convertBatchNormTraining(n, operands, *epsilon);
   auto result = n.create<BatchNormOp>(
       operands, {n.namedAttr("epsilon", n.b.getF32FloatAttr(*epsilon))});
   if (failed(result))

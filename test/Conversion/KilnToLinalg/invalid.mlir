@@ -2,20 +2,20 @@
 // Ops the conversion cannot lower: an error at the op (whose location names
 // the ONNX node) saying why, then the driver's "failed to legalize".
 
-func.func @conv_1d_grouped(%x: tensor<1x4x8xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x6xf32> {
-  // expected-error @+2 {{cannot lower to linalg: grouped (non-depthwise) convolution is only supported in 2-D}}
+func.func @conv_3d_grouped(%x: tensor<1x4x8x8x8xf32>, %w: tensor<4x2x3x3x3xf32>) -> tensor<1x4x6x6x6xf32> {
+  // expected-error @+2 {{cannot lower to linalg: grouped (non-depthwise) convolution is only supported in 1-D and 2-D}}
   // expected-error @+1 {{failed to legalize operation 'kiln.conv' that was explicitly marked illegal}}
-  %y = kiln.conv %x, %w {strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 2 : i64} : (tensor<1x4x8xf32>, tensor<4x2x3xf32>) -> tensor<1x4x6xf32>
-  return %y : tensor<1x4x6xf32>
+  %y = kiln.conv %x, %w {strides = array<i64: 1, 1, 1>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>, group = 2 : i64} : (tensor<1x4x8x8x8xf32>, tensor<4x2x3x3x3xf32>) -> tensor<1x4x6x6x6xf32>
+  return %y : tensor<1x4x6x6x6xf32>
 }
 
 // -----
 
-func.func @max_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
-  // expected-error @+2 {{cannot lower to linalg: only 1-D and 2-D pooling (NCW, NCHW) is supported}}
-  // expected-error @+1 {{failed to legalize operation 'kiln.max_pool'}}
-  %r = kiln.max_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>, ceil_mode = false} : tensor<1x1x4x4x4xf32> -> tensor<1x1x2x2x2xf32>
-  return %r : tensor<1x1x2x2x2xf32>
+func.func @conv_transpose_dynamic_spatial(%x: tensor<1x2x?xf32>, %w: tensor<2x3x2xf32>) -> tensor<1x3x?xf32> {
+  // expected-error @+2 {{cannot lower to linalg: needs static weight, channel and spatial dims}}
+  // expected-error @+1 {{failed to legalize operation 'kiln.conv_transpose'}}
+  %y = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 1 : i64} : (tensor<1x2x?xf32>, tensor<2x3x2xf32>) -> tensor<1x3x?xf32>
+  return %y : tensor<1x3x?xf32>
 }
 
 // -----

@@ -73,3 +73,32 @@ func.func @global_avg_pool(%x: tensor<1x8x7x7xf32>) -> tensor<1x8x1x1xf32> {
   %r = kiln.global_avg_pool %x : tensor<1x8x7x7xf32>
   return %r : tensor<1x8x1x1xf32>
 }
+
+// -----
+
+// 3-D pooling has no named NCDHW op: the same window reduction as a generic.
+// CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2 * 2 + d5, d3 * 2 + d6 * 2, d4 * 2 + d7)>
+// CHECK-DAG: #[[WIN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d6, d7)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func.func @max_pool_3d
+// CHECK: %[[ACC:.+]] = linalg.fill
+// CHECK: %[[W:.+]] = tensor.empty() : tensor<2x2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[WIN]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%{{.+}}, %[[W]] : tensor<1x1x4x6x4xf32>, tensor<2x2x2xf32>) outs(%[[ACC]] : tensor<1x1x2x2x2xf32>)
+// CHECK: arith.maximumf
+func.func @max_pool_3d(%x: tensor<1x1x4x6x4xf32>) -> tensor<1x1x2x2x2xf32> {
+  %r = kiln.max_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 2, 1>, ceil_mode = false} : tensor<1x1x4x6x4xf32> -> tensor<1x1x2x2x2xf32>
+  return %r : tensor<1x1x2x2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @avg_pool_3d
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: arith.addf
+// CHECK: %[[K:.+]] = arith.constant 8.000000e+00 : f32
+// CHECK: arith.divf %{{.+}}, %[[K]] : f32
+func.func @avg_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
+  %r = kiln.avg_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>, ceil_mode = false, count_include_pad = false} : tensor<1x1x4x4x4xf32> -> tensor<1x1x2x2x2xf32>
+  return %r : tensor<1x1x2x2x2xf32>
+}
