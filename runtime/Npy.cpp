@@ -180,8 +180,9 @@ static bool dtypeFromDescr(const std::string &d, DType &out,
       return true;
     }
   }
-  // np.save writes ml_dtypes arrays as anonymous one-byte voids.
-  if (d == "|V1" || d == "<V1") {
+  // np.save writes ml_dtypes arrays as anonymous one-byte voids (float8_e5m2
+  // as `<f1`, a float type numpy itself lacks).
+  if (d == "|V1" || d == "<V1" || d == "<f1" || d == "|f1") {
     out = DType::Opaque8;
     return true;
   }
