@@ -156,8 +156,36 @@ private:
 };
 } // namespace
 
+/// ONNX's low-precision types as the ml_dtypes package names them in a
+/// header (np.load reads these once ml_dtypes is imported).
+static const struct {
+  const char *descr;
+  DType type;
+} kMlDtypes[] = {{"int4", DType::I4},
+                 {"uint4", DType::U4},
+                 {"int2", DType::I2},
+                 {"uint2", DType::U2},
+                 {"float4_e2m1fn", DType::F4E2M1},
+                 {"float8_e4m3fn", DType::F8E4M3FN},
+                 {"float8_e4m3fnuz", DType::F8E4M3FNUZ},
+                 {"float8_e5m2", DType::F8E5M2},
+                 {"float8_e5m2fnuz", DType::F8E5M2FNUZ},
+                 {"float8_e8m0fnu", DType::F8E8M0}};
+
 static bool dtypeFromDescr(const std::string &d, DType &out,
                            std::string &error) {
+  for (const auto &m : kMlDtypes) {
+    if (d == m.descr) {
+      out = m.type;
+      return true;
+    }
+  }
+  // np.save writes ml_dtypes arrays as anonymous one-byte voids (float8_e5m2
+  // as `<f1`, a float type numpy itself lacks).
+  if (d == "|V1" || d == "<V1" || d == "<f1" || d == "|f1") {
+    out = DType::Opaque8;
+    return true;
+  }
   static const struct {
     const char *code;
     DType type;
@@ -267,6 +295,11 @@ bool readNpy(const std::string &path, Tensor &tensor, std::string &error) {
     error = "cannot read .npy data: " + errnoText();
     return false;
   }
+  if (subByteBits(tensor.dtype)) {
+    uint8_t *p = static_cast<uint8_t *>(tensor.buffer.data());
+    for (uint64_t i = 0; i < dataBytes; ++i)
+      p[i] = widenSubByte(tensor.dtype, p[i]);
+  }
   return true;
 }
 
@@ -297,8 +330,12 @@ static const char *npyDescr(DType t) {
     return "<u8";
   case DType::Bool:
     return "|b1";
+  default:
+    for (const auto &m : kMlDtypes)
+      if (m.type == t)
+        return m.descr;
+    return "|V1";
   }
-  return "<f4";
 }
 
 bool writeNpy(const std::string &path, DType dtype,
@@ -332,6 +369,19 @@ bool writeNpy(const std::string &path, DType dtype,
   if (!elementCount(shape, count) || !byteCount(shape, dtype, bytes)) {
     error = "cannot write '" + path + "': shape too large";
     return false;
+  }
+  if (subByteBits(dtype)) { // ml_dtypes keeps just the code in each byte
+    AlignedBuffer codes;
+    if (!codes.allocate(static_cast<size_t>(count))) {
+      error = "out of memory writing '" + path + "'";
+      return false;
+    }
+    const uint8_t *src = static_cast<const uint8_t *>(data);
+    uint8_t *dst = static_cast<uint8_t *>(codes.data());
+    for (uint64_t i = 0; i < count; ++i)
+      dst[i] = narrowSubByte(dtype, src[i]);
+    return writeFile(path, header.data(), header.size(), codes.data(),
+                     static_cast<size_t>(count), error);
   }
   if (dtype != DType::BF16)
     return writeFile(path, header.data(), header.size(), data,

@@ -65,6 +65,19 @@ bool Session::acceptInput(size_t index, Tensor &t, std::string &error) {
       dst[i] = floatToBf16(src[i]);
     t = std::move(narrowed);
   }
+  // np.save writes ml_dtypes arrays (int4, float8_e4m3fn, ...) as `V1`:
+  // those bytes are taken as the dtype the model expects.
+  if (t.dtype == DType::Opaque8 && spec.dtype >= DType::I4 &&
+      spec.dtype < DType::Opaque8) {
+    t.dtype = spec.dtype;
+    if (subByteBits(t.dtype)) {
+      uint64_t n = 0;
+      elementCount(t.shape, n);
+      uint8_t *p = static_cast<uint8_t *>(t.buffer.data());
+      for (uint64_t i = 0; i < n; ++i)
+        p[i] = widenSubByte(t.dtype, p[i]);
+    }
+  }
   if (t.dtype != spec.dtype) {
     error = "input '" + spec.name + "': expected dtype " +
             dtypeNumpyName(spec.dtype) + ", got " + dtypeNumpyName(t.dtype);
@@ -174,6 +187,26 @@ bool Session::randomInput(size_t index, std::string &error) {
     case DType::I64:
     case DType::U64:
       static_cast<uint64_t *>(p)[i] = small;
+      break;
+    case DType::I4:
+    case DType::U4:
+    case DType::I2:
+    case DType::U2:
+    case DType::F4E2M1:
+      static_cast<uint8_t *>(p)[i] = widenSubByte(t.dtype, r & 1);
+      break;
+    case DType::F8E4M3FN:
+    case DType::F8E4M3FNUZ:
+    case DType::F8E5M2:
+    case DType::F8E5M2FNUZ:
+      // Finite values of either sign around 0.1-1 in each format.
+      static_cast<uint8_t *>(p)[i] =
+          static_cast<uint8_t>(0x28 + (r & 0x0f)) | ((r >> 8) & 0x80);
+      break;
+    case DType::F8E8M0: // 2^-2 .. 2^2
+      static_cast<uint8_t *>(p)[i] = static_cast<uint8_t>(125 + small % 5);
+      break;
+    case DType::Opaque8:
       break;
     }
   }

@@ -31,6 +31,16 @@ const DTypeInfo kDTypes[] = {
     {DType::U8, 1, "u8", "uint8"},     {DType::U16, 2, "u16", "uint16"},
     {DType::U32, 4, "u32", "uint32"},  {DType::U64, 8, "u64", "uint64"},
     {DType::Bool, 1, "bool", "bool"},
+    // numpy names of the ml_dtypes package, which ONNX uses for these.
+    {DType::I4, 1, "i4", "int4"},      {DType::U4, 1, "u4", "uint4"},
+    {DType::I2, 1, "i2", "int2"},      {DType::U2, 1, "u2", "uint2"},
+    {DType::F4E2M1, 1, "f4e2m1", "float4_e2m1fn"},
+    {DType::F8E4M3FN, 1, "f8e4m3fn", "float8_e4m3fn"},
+    {DType::F8E4M3FNUZ, 1, "f8e4m3fnuz", "float8_e4m3fnuz"},
+    {DType::F8E5M2, 1, "f8e5m2", "float8_e5m2"},
+    {DType::F8E5M2FNUZ, 1, "f8e5m2fnuz", "float8_e5m2fnuz"},
+    {DType::F8E8M0, 1, "f8e8m0", "float8_e8m0fnu"},
+    {DType::Opaque8, 1, "", "void8"},
 };
 
 const DTypeInfo &info(DType t) {
@@ -46,6 +56,8 @@ const char *dtypeManifestName(DType t) { return info(t).manifestName; }
 const char *dtypeNumpyName(DType t) { return info(t).numpyName; }
 
 bool parseManifestDType(const std::string &s, DType &out) {
+  if (s.empty())
+    return false;
   for (const DTypeInfo &i : kDTypes) {
     if (s == i.manifestName) {
       out = i.type;
@@ -53,6 +65,61 @@ bool parseManifestDType(const std::string &s, DType &out) {
     }
   }
   return false;
+}
+
+int subByteBits(DType t) {
+  switch (t) {
+  case DType::I4:
+  case DType::U4:
+  case DType::F4E2M1:
+    return 4;
+  case DType::I2:
+  case DType::U2:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+/// float8e4m3fn encodings of the float4e2m1 magnitudes 0, 0.5, 1, 1.5, 2, 3,
+/// 4, 6 (codes 0-7).
+static const uint8_t kFloat4AsE4M3[8] = {0x00, 0x30, 0x38, 0x3c,
+                                         0x40, 0x44, 0x48, 0x4c};
+
+uint8_t widenSubByte(DType t, uint8_t code) {
+  switch (t) {
+  case DType::I4:
+    return static_cast<uint8_t>(static_cast<int8_t>(code << 4) >> 4);
+  case DType::I2:
+    return static_cast<uint8_t>(static_cast<int8_t>(code << 6) >> 6);
+  case DType::U4:
+    return code & 0xf;
+  case DType::U2:
+    return code & 0x3;
+  case DType::F4E2M1:
+    return static_cast<uint8_t>(kFloat4AsE4M3[code & 7] | ((code & 8) << 4));
+  default:
+    return code;
+  }
+}
+
+uint8_t narrowSubByte(DType t, uint8_t byte) {
+  switch (t) {
+  case DType::I4:
+  case DType::U4:
+    return byte & 0xf;
+  case DType::I2:
+  case DType::U2:
+    return byte & 0x3;
+  case DType::F4E2M1:
+    for (uint8_t c = 0; c < 8; ++c)
+      if (kFloat4AsE4M3[c] == (byte & 0x7f))
+        return static_cast<uint8_t>(c | ((byte & 0x80) >> 4));
+    return (byte & 0x80) >> 4; // not a float4 value: compiled code never
+                               // writes one
+  default:
+    return byte;
+  }
 }
 
 AlignedBuffer::~AlignedBuffer() { std::free(ptr); }

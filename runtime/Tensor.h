@@ -31,7 +31,21 @@ enum class DType {
   U16,
   U32,
   U64,
-  Bool
+  Bool,
+  // ONNX's low-precision types, one element per byte in memory (ABI.md).
+  I4,
+  U4,
+  I2,
+  U2,
+  F4E2M1,
+  F8E4M3FN,
+  F8E4M3FNUZ,
+  F8E5M2,
+  F8E5M2FNUZ,
+  F8E8M0,
+  /// A .npy `V1` (how numpy saves ml_dtypes arrays): bytes of whichever
+  /// one-byte low-precision type the manifest expects. Never in a manifest.
+  Opaque8
 };
 
 /// Bytes per element.
@@ -77,6 +91,17 @@ bool elementCount(const std::vector<int64_t> &shape, uint64_t &count);
 bool byteCount(const std::vector<int64_t> &shape, DType t, uint64_t &bytes);
 /// `1x3x224x224`, or `scalar` for rank 0 (the manifest's spelling).
 std::string formatShape(const std::vector<int64_t> &shape);
+
+/// 4 or 2 for the types ONNX packs below a byte (int4, uint4, float4e2m1,
+/// int2, uint2), else 0.
+int subByteBits(DType t);
+/// A sub-byte element from its ONNX code (the low `subByteBits` bits of
+/// `code`) to its in-memory byte: int4/int2 sign-extended, uint4/uint2 as
+/// is, float4e2m1 as the float8e4m3fn encoding of its value.
+uint8_t widenSubByte(DType t, uint8_t code);
+/// The inverse: the in-memory byte back to its ONNX code (what ml_dtypes
+/// keeps in each byte).
+uint8_t narrowSubByte(DType t, uint8_t byte);
 
 /// bf16 <-> f32 by bits (round to nearest even on the way down).
 float bf16ToFloat(uint16_t bits);

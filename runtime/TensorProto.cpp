@@ -116,6 +116,36 @@ bool dtypeFromOnnx(uint64_t code, DType &out) {
   case 16:
     out = DType::BF16;
     return true;
+  case 17:
+    out = DType::F8E4M3FN;
+    return true;
+  case 18:
+    out = DType::F8E4M3FNUZ;
+    return true;
+  case 19:
+    out = DType::F8E5M2;
+    return true;
+  case 20:
+    out = DType::F8E5M2FNUZ;
+    return true;
+  case 21:
+    out = DType::U4;
+    return true;
+  case 22:
+    out = DType::I4;
+    return true;
+  case 23:
+    out = DType::F4E2M1;
+    return true;
+  case 24:
+    out = DType::F8E8M0;
+    return true;
+  case 25:
+    out = DType::U2;
+    return true;
+  case 26:
+    out = DType::I2;
+    return true;
   default:
     return false;
   }
@@ -134,7 +164,8 @@ int typedFieldFor(DType t) {
   case DType::U64:
     return kUint64Data;
   default:
-    return kInt32Data; // int8/16/32, uint8/16, bool, f16/bf16 bits
+    return kInt32Data; // int8/16/32, uint8/16, bool, f16/bf16/f8 bits,
+                       // one packed byte of sub-byte types
   }
 }
 
@@ -179,6 +210,19 @@ void storeValue(DType t, void *buf, uint64_t i, uint64_t bits) {
     bits = bits != 0;
   // Values are narrowed to the element width; little-endian host.
   std::memcpy(static_cast<char *>(buf) + i * n, &bits, n);
+}
+
+/// Unpacks `count` sub-byte elements (first element in the lowest bits of
+/// each byte, as onnx.proto packs them) to one byte each (Tensor.h).
+void unpackSubBytes(DType t, const unsigned char *packed, uint64_t count,
+                    void *out) {
+  int bits = subByteBits(t), perByte = 8 / bits;
+  uint8_t mask = static_cast<uint8_t>((1u << bits) - 1);
+  uint8_t *dst = static_cast<uint8_t *>(out);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint8_t code = (packed[i / perByte] >> (bits * (i % perByte))) & mask;
+    dst[i] = widenSubByte(t, code);
+  }
 }
 } // namespace
 
@@ -308,6 +352,10 @@ bool readTensorProto(const std::string &path, Tensor &tensor,
   if (!elementCount(dims, count) || !byteCount(dims, tensor.dtype, bytes))
     return corrupt(error, "shape " + formatShape(dims) + " is too large");
   tensor.shape = dims;
+  // Sub-byte types are packed in raw_data and int32_data alike (one byte's
+  // worth of elements per int32_data value).
+  int bits = subByteBits(tensor.dtype);
+  uint64_t packedBytes = bits ? (count * bits + 7) / 8 : 0;
 
   int want = typedFieldFor(tensor.dtype);
   uint64_t typedCount = 0;
@@ -327,7 +375,7 @@ bool readTensorProto(const std::string &path, Tensor &tensor,
   if (haveRaw && typedCount)
     return corrupt(error, "both raw_data and typed values are present");
   uint64_t have = haveRaw ? static_cast<uint64_t>(raw.end - raw.p) : typedCount;
-  uint64_t need = haveRaw ? bytes : count;
+  uint64_t need = bits ? packedBytes : haveRaw ? bytes : count;
   if (have != need) {
     error = std::string(have < need ? "truncated" : "corrupt") +
             " TensorProto .pb file: shape " + formatShape(dims) + " of " +
@@ -341,32 +389,47 @@ bool readTensorProto(const std::string &path, Tensor &tensor,
     return false;
   }
   if (haveRaw) {
-    if (bytes)
+    if (bits)
+      unpackSubBytes(tensor.dtype, raw.p, count, tensor.buffer.data());
+    else if (bytes)
       std::memcpy(tensor.buffer.data(), raw.p, static_cast<size_t>(bytes));
     return true;
   }
+  // Typed values of sub-byte types are packed bytes: decode them into a
+  // scratch buffer first.
+  AlignedBuffer packed;
+  if (bits && !packed.allocate(static_cast<size_t>(packedBytes))) {
+    error = "out of memory reading '" + path + "'";
+    return false;
+  }
+  void *dst = bits ? packed.data() : tensor.buffer.data();
+  DType dstType = bits ? DType::U8 : tensor.dtype;
+  uint64_t limit = bits ? packedBytes : count;
   uint64_t i = 0;
   for (Span s : typed) {
     int scalarWire = scalarWireFor(s.field);
     Reader in = s.data;
     while (!in.atEnd()) {
-      uint64_t bits = 0;
+      uint64_t value = 0;
       bool ok;
       if (scalarWire == kVarint) {
-        ok = in.varint(bits);
+        ok = in.varint(value);
       } else if (scalarWire == kFixed32) {
         uint32_t u = 0;
         ok = in.fixed(&u, 4);
-        bits = u;
+        value = u;
       } else {
-        ok = in.fixed(&bits, 8);
+        ok = in.fixed(&value, 8);
       }
-      if (!ok || i >= count) // counted above; a mismatch means corruption
+      if (!ok || i >= limit) // counted above; a mismatch means corruption
         return corrupt(error,
                        "malformed values in field " + std::to_string(s.field));
-      storeValue(tensor.dtype, tensor.buffer.data(), i++, bits);
+      storeValue(dstType, dst, i++, value);
     }
   }
+  if (bits)
+    unpackSubBytes(tensor.dtype, static_cast<const unsigned char *>(packed.data()),
+                   count, tensor.buffer.data());
   return true;
 }
 

@@ -35,6 +35,16 @@ static std::optional<std::string> dtypeName(Type type) {
     return "bf16";
   if (type.isInteger(1))
     return "bool";
+  if (isa<Float8E4M3FNType>(type))
+    return "f8e4m3fn";
+  if (isa<Float8E4M3FNUZType>(type))
+    return "f8e4m3fnuz";
+  if (isa<Float8E5M2Type>(type))
+    return "f8e5m2";
+  if (isa<Float8E5M2FNUZType>(type))
+    return "f8e5m2fnuz";
+  if (isa<Float8E8M0FNUType>(type))
+    return "f8e8m0";
   if (auto it = dyn_cast<IntegerType>(type)) {
     std::string prefix = it.isUnsigned() ? "u" : "i";
     unsigned w = it.getWidth();
@@ -55,7 +65,10 @@ static FailureOr<TensorSignature> describe(func::FuncOp func, Type type,
   if (!tensor)
     return func.emitError("entry ") << (isInput ? "input '" : "output '")
                                     << sig.name << "' is not a ranked tensor";
-  auto dtype = dtypeName(tensor.getElementType());
+  // Types kiln holds wider than ONNX (int4 in i8, ...) name themselves.
+  auto declared = attrs ? attrs.getAs<StringAttr>("kiln.dtype") : StringAttr();
+  auto dtype = declared ? std::optional(declared.str())
+                        : dtypeName(tensor.getElementType());
   if (!dtype)
     return func.emitError("entry ")
            << (isInput ? "input '" : "output '") << sig.name

@@ -107,6 +107,23 @@ void NodeImporter::setResult(Value value, unsigned i) {
     graph.values[node.output(i)] = value;
 }
 
+int32_t NodeImporter::inputDataType(unsigned i) {
+  auto value = graph.values.find(hasInput(i) ? node.input(i) : "");
+  if (value == graph.values.end())
+    return 0;
+  Type elem = getElementTypeOrSelf(value->second.getType());
+  auto declared = graph.dataTypes.find(node.input(i));
+  if (declared != graph.dataTypes.end() &&
+      convertDataType(ctx(), declared->second) == elem)
+    return declared->second;
+  return dataTypeOf(elem);
+}
+
+void NodeImporter::setResultDataType(int32_t dataType, unsigned i) {
+  if (int(i) < node.output_size() && !node.output(i).empty())
+    graph.dataTypes[node.output(i)] = dataType;
+}
+
 LogicalResult NodeImporter::checkAttributes(ArrayRef<StringRef> known) {
   bool ok = true;
   for (const auto &a : node.attribute())
@@ -310,6 +327,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerSignalOps(converters);
   registerSmallOps(converters);
   registerSpatialOps(converters);
+  registerQuantizationOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {
@@ -375,6 +393,14 @@ GraphImporter::importInputs(func::FuncOp &func,
   llvm::StringSet<> initializerNames;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());
+  // Declared data types; graph inputs and initializers last, so they win.
+  for (const auto *infos : {&graph.value_info(), &graph.output(), &graph.input()})
+    for (const auto &info : *infos)
+      if (info.type().has_tensor_type() &&
+          info.type().tensor_type().elem_type() != 0)
+        dataTypes[info.name()] = info.type().tensor_type().elem_type();
+  for (const auto &init : graph.initializer())
+    dataTypes[init.name()] = init.data_type();
 
   // Inputs that are also initializers are constants (old exporters list
   // every weight as an input).
@@ -443,10 +469,15 @@ GraphImporter::importInputs(func::FuncOp &func,
       dimNames.push_back(builder.getStringAttr(info.dimNames[d]));
     }
     argTypes.push_back(RankedTensorType::get(shape, info.type.getElementType()));
-    argAttrs.push_back(builder.getDictionaryAttr(
-        {builder.getNamedAttr("kiln.name", builder.getStringAttr(in->name())),
-         builder.getNamedAttr("kiln.dim_names",
-                              builder.getArrayAttr(dimNames))}));
+    SmallVector<NamedAttribute> attrs = {
+        builder.getNamedAttr("kiln.name", builder.getStringAttr(in->name())),
+        builder.getNamedAttr("kiln.dim_names", builder.getArrayAttr(dimNames))};
+    StringRef widened =
+        widenedDataTypeName(in->type().tensor_type().elem_type());
+    if (!widened.empty())
+      attrs.push_back(builder.getNamedAttr("kiln.dtype",
+                                           builder.getStringAttr(widened)));
+    argAttrs.push_back(builder.getDictionaryAttr(attrs));
   }
   func.setFunctionType(builder.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
@@ -583,10 +614,21 @@ LogicalResult GraphImporter::importOutputs(Location loc) {
       }
     }
     results.push_back(value);
-    resultAttrs.push_back(builder.getDictionaryAttr(
-        {builder.getNamedAttr("kiln.name", builder.getStringAttr(out.name())),
-         builder.getNamedAttr("kiln.dim_names",
-                              builder.getArrayAttr(dimNames))}));
+    SmallVector<NamedAttribute> attrs = {
+        builder.getNamedAttr("kiln.name", builder.getStringAttr(out.name())),
+        builder.getNamedAttr("kiln.dim_names", builder.getArrayAttr(dimNames))};
+    // A value that holds a narrower ONNX type (int4 in i8, ...) says so;
+    // what a converter recorded wins over the graph's declaration.
+    auto known = dataTypes.find(out.name());
+    int32_t dataType = known != dataTypes.end()
+                           ? known->second
+                           : out.type().tensor_type().elem_type();
+    StringRef widened = widenedDataTypeName(dataType);
+    if (!widened.empty() &&
+        convertDataType(&ctx, dataType) == type.getElementType())
+      attrs.push_back(builder.getNamedAttr("kiln.dtype",
+                                           builder.getStringAttr(widened)));
+    resultAttrs.push_back(builder.getDictionaryAttr(attrs));
   }
   if (!ok)
     return failure();

@@ -47,9 +47,37 @@ struct LoadedModel {
 /// Reads and parses PATH; emits one error at `loc` on failure.
 FailureOr<LoadedModel> loadModel(StringRef path, Location loc);
 
+/// ONNX data types newer than Debian's onnx.proto, which stops at BFLOAT16.
+namespace dtype {
+enum : int32_t {
+  Float8E4M3FN = 17,
+  Float8E4M3FNUZ = 18,
+  Float8E5M2 = 19,
+  Float8E5M2FNUZ = 20,
+  UInt4 = 21,
+  Int4 = 22,
+  Float4E2M1 = 23,
+  Float8E8M0 = 24,
+  UInt2 = 25,
+  Int2 = 26,
+};
+} // namespace dtype
+
 /// The MLIR element type of an ONNX TensorProto::DataType; null if kiln does
-/// not represent it.
+/// not represent it. float8 types map to MLIR's f8 types. Types below a byte
+/// are held one per byte in a wider type that holds their values exactly:
+/// int4/int2 in i8, uint4/uint2 in ui8 (both normalised: sign- or
+/// zero-extended), float4e2m1 in f8E4M3FN; `widenedDataTypeName` says which
+/// ONNX type such a value really has.
 Type convertDataType(MLIRContext *ctx, int32_t dataType);
+/// For the ONNX types held in a wider element type: the manifest's name
+/// ("i4", "u4", "i2", "u2", "f4e2m1", runtime/ABI.md); empty otherwise.
+StringRef widenedDataTypeName(int32_t dataType);
+/// Bits per element of the ONNX types packed below a byte (4 or 2), else 0.
+int subByteBits(int32_t dataType);
+/// The ONNX data type an MLIR element type stands for when nothing says it
+/// is a widened one (i8 → INT8, f8E4M3FN → FLOAT8E4M3FN); 0 if none.
+int32_t dataTypeOf(Type type);
 /// "FLOAT", "INT64", ... for messages.
 std::string dataTypeName(int32_t dataType);
 
@@ -101,6 +129,7 @@ void registerRecurrentOps(ConverterMap &map);
 void registerSignalOps(ConverterMap &map);
 void registerSmallOps(ConverterMap &map);
 void registerSpatialOps(ConverterMap &map);
+void registerQuantizationOps(ConverterMap &map);
 
 class GraphImporter {
 public:
@@ -117,6 +146,10 @@ public:
   const ImportOptions &opts;
   TensorConverter tensors;
   llvm::StringMap<Value> values;
+  /// ONNX data types of values by name, as the model declares them (graph
+  /// inputs and outputs, initializers, value_info) or converters set them;
+  /// what tells an int4 value from an int8 one (convertDataType).
+  llvm::StringMap<int32_t> dataTypes;
   llvm::StringSet<> poisoned;
   bool keepGoing;
 
@@ -173,6 +206,11 @@ public:
   /// only if `unusedOk`... they must be empty).
   LogicalResult expectOutputs(unsigned n, StringRef whatElse);
   void setResult(Value value, unsigned i = 0);
+  /// The ONNX data type of input `i`: the declared one where it matches the
+  /// value's element type, else the type that element type stands for.
+  int32_t inputDataType(unsigned i);
+  /// Records the ONNX data type of output `i` (see GraphImporter::dataTypes).
+  void setResultDataType(int32_t dataType, unsigned i = 0);
 
   //--- Attributes -------------------------------------------------------===//
   /// Reports every attribute not in `known` as unsupported.
@@ -234,6 +272,12 @@ private:
 
 /// Input `i` of a float or signless-integer (incl. bool) element type.
 FailureOr<Value> numericInput(NodeImporter &n, unsigned i);
+
+/// `x` converted to ONNX data type `toType` as ONNX Cast does (`saturate`
+/// and `roundMode` for float8 targets); `x` itself if nothing changes
+/// (ops/ElementwiseFamilies.cpp).
+FailureOr<Value> createCast(NodeImporter &n, Value x, int32_t toType,
+                            bool saturate = true, StringRef roundMode = "up");
 
 /// Resolves ONNX `auto_pad` (NOTSET, VALID, SAME_UPPER, SAME_LOWER) into
 /// explicit begin-then-end pads. SAME_* needs static spatial dims.

@@ -95,12 +95,106 @@ Type mlir::kiln::onnx::convertDataType(MLIRContext *ctx, int32_t dataType) {
     return b.getIntegerType(64, /*isSigned=*/false);
   case ::onnx::TensorProto::BOOL:
     return b.getI1Type();
+  case dtype::Float8E4M3FN:
+  case dtype::Float4E2M1:
+    return b.getType<Float8E4M3FNType>();
+  case dtype::Float8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case dtype::Float8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case dtype::Float8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case dtype::Float8E8M0:
+    return b.getType<Float8E8M0FNUType>();
+  case dtype::Int4:
+  case dtype::Int2:
+    return b.getIntegerType(8);
+  case dtype::UInt4:
+  case dtype::UInt2:
+    return b.getIntegerType(8, /*isSigned=*/false);
   default:
     return {};
   }
 }
 
+StringRef mlir::kiln::onnx::widenedDataTypeName(int32_t dataType) {
+  switch (dataType) {
+  case dtype::Int4:
+    return "i4";
+  case dtype::UInt4:
+    return "u4";
+  case dtype::Int2:
+    return "i2";
+  case dtype::UInt2:
+    return "u2";
+  case dtype::Float4E2M1:
+    return "f4e2m1";
+  default:
+    return "";
+  }
+}
+
+int mlir::kiln::onnx::subByteBits(int32_t dataType) {
+  switch (dataType) {
+  case dtype::Int4:
+  case dtype::UInt4:
+  case dtype::Float4E2M1:
+    return 4;
+  case dtype::Int2:
+  case dtype::UInt2:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+int32_t mlir::kiln::onnx::dataTypeOf(Type type) {
+  using T = ::onnx::TensorProto;
+  if (type.isF32())
+    return T::FLOAT;
+  if (type.isF64())
+    return T::DOUBLE;
+  if (type.isF16())
+    return T::FLOAT16;
+  if (type.isBF16())
+    return T::BFLOAT16;
+  if (type.isInteger(1))
+    return T::BOOL;
+  if (isa<Float8E4M3FNType>(type))
+    return dtype::Float8E4M3FN;
+  if (isa<Float8E4M3FNUZType>(type))
+    return dtype::Float8E4M3FNUZ;
+  if (isa<Float8E5M2Type>(type))
+    return dtype::Float8E5M2;
+  if (isa<Float8E5M2FNUZType>(type))
+    return dtype::Float8E5M2FNUZ;
+  if (isa<Float8E8M0FNUType>(type))
+    return dtype::Float8E8M0;
+  auto it = dyn_cast<IntegerType>(type);
+  if (!it)
+    return 0;
+  bool u = it.isUnsigned();
+  switch (it.getWidth()) {
+  case 8:
+    return u ? T::UINT8 : T::INT8;
+  case 16:
+    return u ? T::UINT16 : T::INT16;
+  case 32:
+    return u ? T::UINT32 : T::INT32;
+  case 64:
+    return u ? T::UINT64 : T::INT64;
+  default:
+    return 0;
+  }
+}
+
 std::string mlir::kiln::onnx::dataTypeName(int32_t dataType) {
+  static const char *const kNewer[] = {
+      "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",        "INT4",           "FLOAT4E2M1", "FLOAT8E8M0",
+      "UINT2",        "INT2"};
+  if (dataType >= dtype::Float8E4M3FN && dataType <= dtype::Int2)
+    return kNewer[dataType - dtype::Float8E4M3FN];
   if (::onnx::TensorProto::DataType_IsValid(dataType))
     return ::onnx::TensorProto::DataType_Name(
         ::onnx::TensorProto::DataType(dataType));
@@ -119,6 +213,39 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
   for (int64_t d : shape)
     s += (s.empty() ? "" : "x") + std::to_string(d);
   return s.empty() ? "scalar" : s;
+}
+
+/// float8e4m3fn encodings of the float4e2m1 magnitudes (codes 0-7).
+static const uint8_t kFloat4AsE4M3[8] = {0x00, 0x30, 0x38, 0x3c,
+                                         0x40, 0x44, 0x48, 0x4c};
+
+/// Unpacks `count` elements of a sub-byte type (ONNX packs the first element
+/// in the lowest bits of each byte) to one normalised byte each, the form
+/// convertDataType's element type holds.
+static std::shared_ptr<std::vector<int8_t>>
+unpackSubBytes(int32_t dataType, ArrayRef<uint8_t> packed, int64_t count) {
+  int bits = subByteBits(dataType), perByte = 8 / bits;
+  auto out = std::make_shared<std::vector<int8_t>>(count);
+  for (int64_t i = 0; i < count; ++i) {
+    uint8_t code = (packed[i / perByte] >> (bits * (i % perByte))) &
+                   ((1u << bits) - 1);
+    int8_t v;
+    switch (dataType) {
+    case dtype::Int4:
+      v = int8_t(uint8_t(code << 4)) >> 4;
+      break;
+    case dtype::Int2:
+      v = int8_t(uint8_t(code << 6)) >> 6;
+      break;
+    case dtype::Float4E2M1:
+      v = int8_t(kFloat4AsE4M3[code & 7] | ((code & 8) << 4));
+      break;
+    default:
+      v = int8_t(code);
+    }
+    (*out)[i] = v;
+  }
+  return out;
 }
 
 /// Builds the attribute over `data` (exactly the tensor's bytes). `keepAlive`
@@ -210,8 +337,25 @@ TensorConverter::convert(MLIRContext *ctx, const ::onnx::TensorProto &tensor,
     numElements *= d;
   }
   auto type = RankedTensorType::get(shape, elementType);
-  int64_t needBytes = numElements * storageBytes(elementType);
   std::string blobName = tensor.name().empty() ? "constant" : tensor.name();
+  int bits = subByteBits(tensor.data_type());
+  int64_t needBytes = bits ? (numElements * bits + 7) / 8
+                           : numElements * storageBytes(elementType);
+  // Sub-byte types arrive packed (in raw_data, external data and int32_data
+  // alike) and are held one per byte.
+  auto finish = [&](ArrayRef<char> bytes,
+                    std::shared_ptr<const void> keepAlive) -> ElementsAttr {
+    if (!bits)
+      return makeElements(type, blobName, bytes, std::move(keepAlive));
+    auto unpacked = unpackSubBytes(
+        tensor.data_type(),
+        ArrayRef(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()),
+        numElements);
+    return makeElements(type, blobName,
+                        ArrayRef(reinterpret_cast<const char *>(unpacked->data()),
+                                 unpacked->size()),
+                        unpacked);
+  };
   auto sizeError = [&](int64_t have, StringRef source) {
     return fail() << " has " << have << " bytes of " << source << " but its "
                   << shapeString(shape) << " " << dataTypeName(tensor.data_type())
@@ -248,7 +392,7 @@ TensorConverter::convert(MLIRContext *ctx, const ::onnx::TensorProto &tensor,
     if (available != needBytes && !(length < 0 && available > needBytes))
       return sizeError(available, "external data");
     ArrayRef<char> bytes((*file)->getBufferStart() + offset, needBytes);
-    return makeElements(type, blobName, bytes, *file);
+    return finish(bytes, *file);
   }
 
   if (tensor.has_raw_data()) {
@@ -257,14 +401,23 @@ TensorConverter::convert(MLIRContext *ctx, const ::onnx::TensorProto &tensor,
       return sizeError(raw.size(), "raw_data");
     // Aliasing constructor: the blob keeps the whole model alive.
     std::shared_ptr<const void> keepAlive(model.proto, raw.data());
-    return makeElements(type, blobName, ArrayRef<char>(raw.data(), raw.size()),
-                        keepAlive);
+    return finish(ArrayRef<char>(raw.data(), raw.size()), keepAlive);
   }
 
   auto countError = [&](int64_t have, StringRef field) {
     return fail() << " has " << have << " values in " << field << " but its "
                   << shapeString(shape) << " shape needs " << numElements;
   };
+  if (bits) { // int32_data holds one packed byte per value
+    if (tensor.int32_data_size() != needBytes)
+      return fail() << " has " << tensor.int32_data_size()
+                    << " values in int32_data but its " << shapeString(shape)
+                    << " " << dataTypeName(tensor.data_type())
+                    << " shape needs " << needBytes << " packed bytes";
+    std::vector<char> packed(tensor.int32_data().begin(),
+                             tensor.int32_data().end());
+    return finish(packed, nullptr);
+  }
   switch (tensor.data_type()) {
   case ::onnx::TensorProto::FLOAT:
     if (tensor.float_data_size() != numElements)
@@ -285,6 +438,11 @@ TensorConverter::convert(MLIRContext *ctx, const ::onnx::TensorProto &tensor,
   case ::onnx::TensorProto::INT8:
   case ::onnx::TensorProto::UINT8:
   case ::onnx::TensorProto::BOOL:
+  case dtype::Float8E4M3FN:
+  case dtype::Float8E4M3FNUZ:
+  case dtype::Float8E5M2:
+  case dtype::Float8E5M2FNUZ:
+  case dtype::Float8E8M0:
     if (tensor.int32_data_size() != numElements)
       return countError(tensor.int32_data_size(), "int32_data");
     return copyTypedField<int8_t>(type, blobName, tensor.int32_data());

@@ -8,11 +8,13 @@
 // matches what onnxruntime's f16 kernels produce within their tolerance.
 // Unsigned integers (arith has no unsigned types) are reinterpreted as
 // signless ones of the same width around the body, which then picks the
-// unsigned flavour of each op (divui, maxui, cmpi ult, uitofp, ...).
+// unsigned flavour of each op (divui, maxui, cmpi ult, uitofp, ...). Casts
+// from and to 8-bit floats and narrow integers use LowPrecision.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/KilnToLinalg/KilnToLinalg.h"
+#include "passes/KilnToLinalg/LowPrecision.h"
 
 #include "dialects/kiln/IR/KilnOps.h"
 
@@ -635,17 +637,33 @@ struct WhereLowering : OpConversionPattern<WhereOp> {
 };
 
 /// kiln.cast(x) → generic { extf/truncf/sitofp/fptosi/extsi/trunci/cmp ne 0 }
+/// (float8 and narrow types: software conversions through f32 or i32).
 struct CastLowering : OpConversionPattern<CastOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(CastOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Type to = cast<RankedTensorType>(op.getType()).getElementType();
+    StringRef narrow = op.getNarrow().value_or("");
     return lowerToGeneric(
         rewriter, op, {adaptor.getInput()},
         [&](OpBuilder &b, Location loc, ValueRange args, bool srcUnsigned) {
-          return convertScalar(b, loc, args[0], signlessType(to), srcUnsigned,
-                               isUnsignedInt(to));
+          Value x = args[0];
+          if (isLowPrecisionFloat(x.getType())) {
+            x = decodeLowPrecisionFloat(b, loc, x);
+            srcUnsigned = false;
+          }
+          if (!narrow.empty() && narrow != "float4e2m1")
+            return wrapToNarrowInteger(b, loc, x, srcUnsigned,
+                                       narrow.ends_with("4") ? 4 : 2,
+                                       !narrow.starts_with("u"));
+          if (!isLowPrecisionFloat(to))
+            return convertScalar(b, loc, x, signlessType(to), srcUnsigned,
+                                 isUnsignedInt(to));
+          x = convertScalar(b, loc, x, b.getF32Type(), srcUnsigned, false);
+          return encodeLowPrecisionFloat(b, loc, x, to, op.getSaturate(),
+                                         op.getRoundMode().value_or("up"),
+                                         narrow == "float4e2m1");
         });
   }
 };

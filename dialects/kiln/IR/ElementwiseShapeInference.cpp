@@ -8,6 +8,8 @@
 
 #include "dialects/kiln/IR/KilnOps.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -149,5 +151,23 @@ LogicalResult CastOp::verify() {
     if (!isa<FloatType, IntegerType>(t))
       return emitOpError("cannot convert ")
              << t << " (floats and integers only)";
+  Type to = out.getElementType();
+  if (auto mode = getRoundMode()) {
+    if (!isa<Float8E8M0FNUType>(to))
+      return emitOpError("round_mode applies to f8E8M0FNU results only");
+    if (*mode != "up" && *mode != "down" && *mode != "nearest")
+      return emitOpError("round_mode must be up, down or nearest, got '")
+             << *mode << "'";
+  }
+  if (auto narrow = getNarrow()) {
+    bool ok = llvm::StringSwitch<bool>(*narrow)
+                  .Cases({"int4", "int2"}, to.isSignlessInteger(8))
+                  .Cases({"uint4", "uint2"}, to.isUnsignedInteger(8))
+                  .Case("float4e2m1", isa<Float8E4M3FNType>(to))
+                  .Default(false);
+    if (!ok)
+      return emitOpError("cannot hold narrow type '")
+             << *narrow << "' in " << to;
+  }
   return success();
 }

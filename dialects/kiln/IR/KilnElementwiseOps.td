@@ -184,11 +184,29 @@ def Kiln_CastOp : Kiln_Op<"cast", [Kiln_ElementwiseTrait]> {
     `!= 0`, i1 → number is 0 or 1, unsigned integers zero-extend. Shapes
     agree.
 
+    8-bit floats (f8E4M3FN, f8E4M3FNUZ, f8E5M2, f8E5M2FNUZ) convert as ONNX
+    does: a value past the format's range becomes inf (f8E5M2) or NaN,
+    unless `saturate` is set, which clamps it (infinities included) to the
+    largest finite value. To f8E8M0FNU (a power of two; the sign is
+    dropped), `round_mode` is `up` (the default), `down` or `nearest`;
+    `saturate` keeps a rounding from overflowing to NaN.
+
+    `narrow` marks a result that holds a narrower ONNX type in a wider one
+    (see the ONNX importer's convertDataType): `int4`/`int2` (i8 result) and
+    `uint4`/`uint2` (ui8 result) wrap the converted integer to that many
+    bits, two's complement and sign- or zero-extended; `float4e2m1`
+    (f8E4M3FN result) rounds to the nearest float4 e2m1 value, saturating
+    at ±6, and holds it as f8E4M3FN.
+
     ```mlir
     %r = kiln.cast %x : tensor<2x3xf32> -> tensor<2x3xf16>
+    %q = kiln.cast %x {saturate} : tensor<4xf32> -> tensor<4xf8E4M3FN>
+    %i = kiln.cast %x {narrow = "int4"} : tensor<4xf32> -> tensor<4xi8>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
+  let arguments = (ins AnyRankedTensor:$input, UnitAttr:$saturate,
+                   OptionalAttr<StrAttr>:$round_mode,
+                   OptionalAttr<StrAttr>:$narrow);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;

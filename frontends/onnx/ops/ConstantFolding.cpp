@@ -273,6 +273,8 @@ bool mlir::kiln::onnx::tryEvaluateIntegerNode(NodeImporter &n) {
   bool castToInteger = false;
   if (isCast) {
     const auto *to = n.attr("to");
+    if (to && to->i() >= dtype::Float8E4M3FN) // float8, int4, ...: see Cast
+      return false;
     Type target = to && to->has_i() ? convertDataType(n.ctx(), to->i()) : Type();
     castToInteger = target && target.isSignlessInteger();
   }

@@ -425,39 +425,78 @@ static LogicalResult convertWhere(NodeImporter &n) {
   return success();
 }
 
-/// Cast(x) {to} / CastLike(x, like) → kiln.cast x (x itself if types agree)
+/// `narrow` of kiln.cast for an ONNX type held in a wider one; empty if none.
+static StringRef narrowName(int32_t dataType) {
+  switch (dataType) {
+  case dtype::Int4:
+    return "int4";
+  case dtype::UInt4:
+    return "uint4";
+  case dtype::Int2:
+    return "int2";
+  case dtype::UInt2:
+    return "uint2";
+  case dtype::Float4E2M1:
+    return "float4e2m1";
+  default:
+    return "";
+  }
+}
+
+FailureOr<Value> mlir::kiln::onnx::createCast(NodeImporter &n, Value x,
+                                              int32_t toType, bool saturate,
+                                              StringRef roundMode) {
+  Type to = convertDataType(n.ctx(), toType);
+  if (!to || !isa<FloatType, IntegerType>(to))
+    return n.error() << "unsupported target dtype " << dataTypeName(toType);
+  auto type = cast<RankedTensorType>(x.getType());
+  StringRef narrow = narrowName(toType);
+  if (type.getElementType() == to && narrow.empty())
+    return x;
+  SmallVector<NamedAttribute> attrs;
+  bool toFloat8 = isa<Float8E4M3FNType, Float8E4M3FNUZType, Float8E5M2Type,
+                      Float8E5M2FNUZType, Float8E8M0FNUType>(to);
+  if (toFloat8 && saturate && narrow.empty())
+    attrs.push_back(n.namedAttr("saturate", n.b.getUnitAttr()));
+  if (isa<Float8E8M0FNUType>(to))
+    attrs.push_back(n.namedAttr("round_mode", n.b.getStringAttr(roundMode)));
+  if (!narrow.empty())
+    attrs.push_back(n.namedAttr("narrow", n.b.getStringAttr(narrow)));
+  return n.createTyped<CastOp>(type.clone(to), {x}, attrs);
+}
+
+/// Cast(x) {to, saturate, round_mode} / CastLike(x, like) → kiln.cast x
+/// (x itself if the types agree).
 static LogicalResult convertCast(NodeImporter &n) {
   bool like = n.opType() == "CastLike";
-  if (failed(n.checkAttributes(like ? ArrayRef<StringRef>{"saturate"}
-                                    : ArrayRef<StringRef>{"to", "saturate"})))
+  if (failed(n.checkAttributes(
+          like ? ArrayRef<StringRef>{"saturate", "round_mode"}
+               : ArrayRef<StringRef>{"to", "saturate", "round_mode"})))
     return failure();
   auto x = numericInput(n, 0);
-  if (failed(x))
+  auto saturate = n.intAttr("saturate", 1);
+  auto roundMode = n.stringAttr("round_mode", "up");
+  if (failed(x) || failed(saturate) || failed(roundMode))
     return failure();
-  Type to;
+  if (*roundMode != "up" && *roundMode != "down" && *roundMode != "nearest")
+    return n.error() << "round_mode must be up, down or nearest, got '"
+                     << *roundMode << "'";
+  int32_t toType;
   if (like) {
-    auto target = numericInput(n, 1);
-    if (failed(target))
+    if (failed(numericInput(n, 1)))
       return failure();
-    to = getElementTypeOrSelf(target->getType());
+    toType = n.inputDataType(1);
   } else {
     const ::onnx::AttributeProto *toAttr = n.attr("to");
     if (!toAttr)
       return n.error() << "missing required attribute 'to'";
-    to = convertDataType(n.ctx(), toAttr->i());
-    if (!to || !isa<FloatType, IntegerType>(to))
-      return n.error() << "unsupported target dtype "
-                       << dataTypeName(toAttr->i());
+    toType = toAttr->i();
   }
-  auto type = cast<RankedTensorType>(x->getType());
-  if (type.getElementType() == to) {
-    n.setResult(*x);
-    return success();
-  }
-  auto result = n.createTyped<CastOp>(type.clone(to), {*x});
+  auto result = createCast(n, *x, toType, *saturate != 0, *roundMode);
   if (failed(result))
     return failure();
   n.setResult(*result);
+  n.setResultDataType(toType);
   return success();
 }
 

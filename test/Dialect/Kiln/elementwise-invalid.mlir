@@ -61,3 +61,27 @@ func.func @unknown_kind(%x: tensor<4xf32>) {
   %r = kiln.unary frobnicate %x : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @cast_round_mode_not_e8m0(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.cast' op round_mode applies to f8E8M0FNU results only}}
+  %r = kiln.cast %x {round_mode = "up"} : tensor<4xf32> -> tensor<4xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @cast_bad_round_mode(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.cast' op round_mode must be up, down or nearest, got 'zero'}}
+  %r = kiln.cast %x {round_mode = "zero"} : tensor<4xf32> -> tensor<4xf8E8M0FNU>
+  return
+}
+
+// -----
+
+func.func @cast_narrow_holder(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.cast' op cannot hold narrow type 'uint4' in 'i8'}}
+  %r = kiln.cast %x {narrow = "uint4"} : tensor<4xf32> -> tensor<4xi8>
+  return
+}
