@@ -304,6 +304,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerAttentionOps(converters);
   registerLossOps(converters);
   registerResizeOps(converters);
+  registerSequenceModelOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

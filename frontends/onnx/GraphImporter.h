@@ -96,6 +96,7 @@ void registerReductionOps(ConverterMap &map);
 void registerAttentionOps(ConverterMap &map);
 void registerLossOps(ConverterMap &map);
 void registerResizeOps(ConverterMap &map);
+void registerSequenceModelOps(ConverterMap &map);
 
 class GraphImporter {
 public:
