@@ -41,6 +41,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateScatterToLinalgPatterns(patterns);
   populateAttentionToLinalgPatterns(patterns);
   populateResizeToLinalgPatterns(patterns);
+  populateSequenceModelToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -32,6 +32,7 @@ void populateIndexingToLinalgPatterns(RewritePatternSet &patterns);
 void populateScatterToLinalgPatterns(RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 void populateResizeToLinalgPatterns(RewritePatternSet &patterns);
+void populateSequenceModelToLinalgPatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Shared builders (Utils.cpp)

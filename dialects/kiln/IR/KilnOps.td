@@ -379,5 +379,6 @@ def Kiln_YieldOp : Kiln_Op<"yield", [Terminator, HasParent<"KernelOp">,
 
 include "dialects/kiln/IR/KilnTransformerOps.td"
 include "dialects/kiln/IR/KilnResizeOps.td"
+include "dialects/kiln/IR/KilnSequenceModelOps.td"
 
 #endif // KILN_OPS_TD

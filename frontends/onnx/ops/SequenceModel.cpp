@@ -208,8 +208,149 @@ static LogicalResult convertCausalConvWithState(NodeImporter &n) {
   return success();
 }
 
+/// [B, T, H * X] → [B, H, T, X] (`what` names the input in messages).
+static FailureOr<Value> toHeads(NodeImporter &n, Value x, int64_t heads,
+                                StringRef what) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() != 3 || !type.hasStaticShape())
+    return n.error() << what << " must be static 3-D, got " << type;
+  if (heads <= 0 || type.getDimSize(2) % heads != 0)
+    return n.error() << what << " last dim " << type.getDimSize(2)
+                     << " is not a multiple of " << heads << " heads";
+  auto split = n.createTyped<ReshapeOp>(
+      RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), heads,
+                             type.getDimSize(2) / heads},
+                            type.getElementType()),
+      {x});
+  if (failed(split))
+    return failure();
+  return n.create<TransposeOp>(
+      {*split}, {n.namedAttr("perm", n.b.getDenseI64ArrayAttr({0, 2, 1, 3}))});
+}
+
+/// LinearAttention(q, k, v, past_state?, decay?, beta?) →
+/// kiln.linear_attention on [B, H, T, D] heads; the update rule is implied
+/// by which of decay (gated) and beta (delta) are given.
+static LogicalResult convertLinearAttention(NodeImporter &n) {
+  if (failed(n.checkAttributes({"chunk_size", "kv_num_heads", "q_num_heads",
+                                "scale", "update_rule"})) ||
+      failed(n.expectOutputs(2, "")))
+    return failure();
+  auto qHeads = n.intAttr("q_num_heads", 0);
+  auto kvHeads = n.intAttr("kv_num_heads", 0);
+  auto scale = n.floatAttr("scale", 0.0f);
+  auto rule = n.stringAttr("update_rule", "gated_delta");
+  auto q = anyFloatInput(n, 0), k = anyFloatInput(n, 1),
+       v = anyFloatInput(n, 2);
+  if (failed(qHeads) || failed(kvHeads) || failed(scale) || failed(rule) ||
+      failed(q) || failed(k) || failed(v))
+    return failure();
+  if (*rule != "linear" && *rule != "gated" && *rule != "delta" &&
+      *rule != "gated_delta")
+    return n.error() << "unsupported update_rule '" << *rule
+                     << "' (expected linear, gated, delta or gated_delta)";
+  bool gated = *rule == "gated" || *rule == "gated_delta";
+  bool delta = *rule == "delta" || *rule == "gated_delta";
+  if (gated != n.hasInput(4))
+    return n.error() << "update_rule '" << *rule
+                     << (gated ? "' needs" : "' takes no") << " decay input";
+  if (delta != n.hasInput(5))
+    return n.error() << "update_rule '" << *rule
+                     << (delta ? "' needs" : "' takes no") << " beta input";
+  if (*qHeads <= 0 || *kvHeads <= 0 || *qHeads % *kvHeads != 0)
+    return n.error() << "q_num_heads " << *qHeads
+                     << " must be a positive multiple of kv_num_heads "
+                     << *kvHeads;
+  auto qType = cast<RankedTensorType>(q->getType());
+  auto q4 = toHeads(n, *q, *qHeads, "query");
+  auto k4 = toHeads(n, *k, *kvHeads, "key");
+  auto v4 = toHeads(n, *v, *kvHeads, "value");
+  if (failed(q4) || failed(k4) || failed(v4))
+    return failure();
+  int64_t batch = qType.getDimSize(0), len = qType.getDimSize(1);
+  int64_t dk = cast<RankedTensorType>(q4->getType()).getDimSize(3);
+  int64_t dv = cast<RankedTensorType>(v4->getType()).getDimSize(3);
+
+  SmallVector<Value> operands = {*q4, *k4, *v4};
+  SmallVector<int32_t> segments = {1, 1, 1, 0, 0, 0};
+  Type stateElem = qType.getElementType();
+  if (n.hasInput(3)) {
+    auto past = anyFloatInput(n, 3);
+    if (failed(past))
+      return failure();
+    stateElem = getElementTypeOrSelf(past->getType());
+    operands.push_back(*past);
+    segments[3] = 1;
+  }
+  // decay: [B, T, Hkv] (per head) or [B, T, Hkv * Dk]; beta: [B, T, Hkv|1].
+  for (auto [input, name] : {std::pair<unsigned, StringRef>{4, "decay"},
+                             std::pair<unsigned, StringRef>{5, "beta"}}) {
+    if (!n.hasInput(input))
+      continue;
+    auto x = anyFloatInput(n, input);
+    if (failed(x))
+      return failure();
+    auto type = cast<RankedTensorType>(x->getType());
+    if (type.getRank() != 3 || !type.hasStaticShape())
+      return n.error() << name << " must be static 3-D, got " << type;
+    int64_t last = type.getDimSize(2);
+    bool perHead = last == *kvHeads || (input == 5 && last == 1);
+    if (!perHead && !(input == 4 && last == *kvHeads * dk))
+      return n.error() << name << " last dim " << last << " must be "
+                       << *kvHeads
+                       << (input == 4 ? " or kv_num_heads * d_k" : " or 1");
+    FailureOr<Value> heads =
+        perHead ? n.createTyped<ReshapeOp>(
+                      RankedTensorType::get({batch, len, last, 1},
+                                            type.getElementType()),
+                      {*x})
+                : n.createTyped<ReshapeOp>(
+                      RankedTensorType::get({batch, len, *kvHeads, dk},
+                                            type.getElementType()),
+                      {*x});
+    if (failed(heads))
+      return failure();
+    heads = n.create<TransposeOp>(
+        {*heads},
+        {n.namedAttr("perm", n.b.getDenseI64ArrayAttr({0, 2, 1, 3}))});
+    if (failed(heads))
+      return failure();
+    operands.push_back(*heads);
+    segments[input] = 1;
+  }
+  double scaleValue = *scale != 0.0f ? double(*scale) : 1.0 / std::sqrt(dk);
+  auto outType = RankedTensorType::get({batch, *qHeads, len, dv},
+                                       qType.getElementType());
+  auto stateType = RankedTensorType::get({batch, *kvHeads, dk, dv}, stateElem);
+  OperationState state(
+      n.loc, LinearAttentionOp::getOperationName(), operands,
+      {outType, stateType},
+      {n.namedAttr("scale", n.b.getF64FloatAttr(scaleValue)),
+       n.namedAttr("operandSegmentSizes", n.b.getDenseI32ArrayAttr(segments))});
+  Operation *op = n.b.create(state);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return n.error() << "cannot build kiln.linear_attention";
+  }
+  auto merged = n.create<TransposeOp>(
+      {op->getResult(0)},
+      {n.namedAttr("perm", n.b.getDenseI64ArrayAttr({0, 2, 1, 3}))});
+  if (failed(merged))
+    return failure();
+  auto output = n.createTyped<ReshapeOp>(
+      RankedTensorType::get({batch, len, *qHeads * dv},
+                            qType.getElementType()),
+      {*merged});
+  if (failed(output))
+    return failure();
+  n.setResult(*output, 0);
+  n.setResult(op->getResult(1), 1);
+  return success();
+}
+
 void mlir::kiln::onnx::registerSequenceModelOps(ConverterMap &map) {
   map["Swish"] = convertSwish;
   map["SwiGLU"] = convertSwiGLU;
   map["CausalConvWithState"] = convertCausalConvWithState;
+  map["LinearAttention"] = convertLinearAttention;
 }
