@@ -6,7 +6,10 @@
 // Each step slices token t out of q/k/v/decay/beta and runs small linalg
 // generics: the delta rule's retrieval S^T k (a reduction over Dk), the
 // state update (decay, plus k ⊗ v) in one elementwise generic, and the read
-// q^T S (a reduction over Dk), inserted at row t of the output.
+// q^T S (a reduction over Dk) into row t of the output. The state update,
+// the read and the retrieval write into loop-carried tensors (the state, the
+// output row, a scratch row) so that bufferization updates them in place.
+// q's scale and exp(decay) are applied once before the loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,14 +59,15 @@ static AffineMap broadcastingMap(MLIRContext *ctx, unsigned numLoops,
   return AffineMap::get(numLoops, 0, exprs, ctx);
 }
 
-/// A generic whose last loop is a reduction: out = sum over it of
-/// `product(inputs)`, starting from 0 (`outType` has the accumulator type).
+/// A generic whose last loop is a reduction: `init` (zeroed) += the product
+/// of `inputs` over it, in the accumulator type of `init`.
 static Value buildSumOfProducts(OpBuilder &b, Location loc, ValueRange inputs,
-                                ArrayRef<AffineMap> maps,
-                                RankedTensorType outType) {
+                                ArrayRef<AffineMap> maps, Value init) {
+  auto outType = cast<RankedTensorType>(init.getType());
   Type acc = outType.getElementType();
-  Value init = createFilledTensor(b, loc, outType, {},
-                                  createScalarConstant(b, loc, acc, 0.0));
+  init = linalg::FillOp::create(b, loc,
+                                createScalarConstant(b, loc, acc, 0.0), init)
+             .getResult(0);
   SmallVector<utils::IteratorType> iterators(maps[0].getNumDims() - 1,
                                              utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
@@ -79,96 +83,116 @@ static Value buildSumOfProducts(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResult(0);
 }
 
-/// `x` converted elementwise to float type `to` (itself if it already is).
-static Value convertTensor(OpBuilder &b, Location loc, Value x, Type to) {
+/// An all-parallel generic that updates `out` in place: the body sees the
+/// inputs, then the current element of `out`. Reading the init keeps
+/// canonicalization from giving the generic a fresh one, so a loop-carried
+/// `out` stays in its buffer; such a generic must not be fused into a
+/// consumer with a larger iteration space (fusion only takes single-use
+/// producers, and a carried value is also yielded).
+static Value buildInPlace(OpBuilder &b, Location loc, ValueRange inputs,
+                          ArrayRef<AffineMap> inputMaps, Value out,
+                          ScalarFn body) {
+  auto type = cast<RankedTensorType>(out.getType());
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, inputs, ValueRange{out}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        linalg::YieldOp::create(nb, l, body(nb, l, a));
+      });
+  return generic.getResult(0);
+}
+
+/// `f(x)` elementwise into a new tensor of element type `to`.
+static Value mapTensor(OpBuilder &b, Location loc, Value x, Type to,
+                       function_ref<Value(OpBuilder &, Location, Value)> f) {
   auto type = cast<RankedTensorType>(x.getType());
-  if (type.getElementType() == to)
-    return x;
   return createElementwiseGeneric(
       b, loc, type.clone(to), {}, {x},
       {b.getMultiDimIdentityMap(type.getRank())},
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        return castFloat(nb, l, a[0], to);
+        return f(nb, l, castFloat(nb, l, a[0], to));
       });
 }
 
-/// One token of the recurrence: the new state [B, Hkv, Dk, Dv] from the old
-/// one and token slices k [B, Hkv, Dk], v [B, Hkv, Dv], decay
-/// [B, Hkv|1, Dk|1] and beta [B, Hkv|1, 1] (either may be null).
-static Value updateState(OpBuilder &b, Location loc, Value state, Value k,
-                         Value v, Value decay, Value beta) {
+/// `x` converted elementwise to float type `to` (itself if it already is).
+static Value convertTensor(OpBuilder &b, Location loc, Value x, Type to) {
+  if (cast<RankedTensorType>(x.getType()).getElementType() == to)
+    return x;
+  return mapTensor(b, loc, x, to,
+                   [](OpBuilder &, Location, Value v) { return v; });
+}
+
+/// One token of the recurrence, updating `state` [B, Hkv, Dk, Dv] in place
+/// from token slices k [B, Hkv, Dk], v [B, Hkv, Dv], the exp'd decay
+/// [B, Hkv|1, Dk|1] and beta [B, Hkv|1, 1] (either may be null); `scratch`
+/// [B, Hkv, Dv] holds the delta rule's retrieval S^T k. Returns the new
+/// state and scratch.
+static std::pair<Value, Value> updateState(OpBuilder &b, Location loc, Value state, Value k,
+                         Value v, Value decay, Value beta, Value scratch) {
   MLIRContext *ctx = b.getContext();
   auto stateType = cast<RankedTensorType>(state.getType());
   Type acc = stateType.getElementType();
   ArrayRef<int64_t> s = stateType.getShape(); // B, H, Dk, Dv
-  // Loops (b, h, d, m).
-  AffineMap id4 = b.getMultiDimIdentityMap(4);
-  auto map4 = [&](ArrayRef<unsigned> dims, Value x) {
-    return broadcastingMap(ctx, 4, dims, s, x);
-  };
   Value u = v;
-  SmallVector<Value> inputs = {state, k};
-  SmallVector<AffineMap> maps = {id4, map4({0, 1, 2}, k)};
   if (beta) {
-    // Loops (b, h, m, d): r[b,h,m] = sum_d exp(g) S[b,h,d,m] k[b,h,d].
+    // Loops (b, h, m, d): r[b,h,m] = sum_d S[b,h,d,m] exp(g)[b,h,d] k[b,h,d].
     SmallVector<int64_t> loops = {s[0], s[1], s[3], s[2]};
     auto map = [&](ArrayRef<unsigned> dims, Value x) {
       return broadcastingMap(ctx, 4, dims, loops, x);
     };
-    SmallVector<Value> rIn = {state, k};
-    SmallVector<AffineMap> rMaps = {map({0, 1, 3, 2}, state),
-                                    map({0, 1, 3}, k)};
-    Value decayed = state;
+    SmallVector<Value> inputs = {state, k};
+    SmallVector<AffineMap> maps = {map({0, 1, 3, 2}, state), map({0, 1, 3}, k)};
     if (decay) {
-      // The decay factor joins the product through its own exp'd tensor.
-      decayed = createElementwiseGeneric(
-          b, loc, stateType, {}, {state, decay}, {id4, map4({0, 1, 2}, decay)},
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value g = math::ExpOp::create(nb, l, castFloat(nb, l, a[1], acc));
-            return arith::MulFOp::create(nb, l, a[0], g).getResult();
-          });
-      rIn[0] = decayed;
+      inputs.push_back(decay);
+      maps.push_back(map({0, 1, 3}, decay));
     }
-    rMaps.push_back(AffineMap::get(4, 0,
-                                   {getAffineDimExpr(0, ctx),
-                                    getAffineDimExpr(1, ctx),
-                                    getAffineDimExpr(2, ctx)},
-                                   ctx));
-    Value retrieved = buildSumOfProducts(
-        b, loc, rIn, rMaps, RankedTensorType::get({s[0], s[1], s[3]}, acc));
-    // u[b,h,m] = beta (v - r).
-    auto uType = RankedTensorType::get({s[0], s[1], s[3]}, acc);
+    maps.push_back(AffineMap::get(4, 0,
+                                  {getAffineDimExpr(0, ctx),
+                                   getAffineDimExpr(1, ctx),
+                                   getAffineDimExpr(2, ctx)},
+                                  ctx));
+    Value retrieved = buildSumOfProducts(b, loc, inputs, maps, scratch);
+    // u[b,h,m] = beta (v - r), in a fresh tensor: it fuses into the state
+    // update, which must then not read a clobbered init.
     SmallVector<int64_t> uLoops = {s[0], s[1], s[3]};
+    AffineMap id3 = b.getMultiDimIdentityMap(3);
     u = createElementwiseGeneric(
-        b, loc, uType, {}, {v, retrieved, beta},
-        {b.getMultiDimIdentityMap(3), b.getMultiDimIdentityMap(3),
-         broadcastingMap(ctx, 3, {0, 1, 2}, uLoops, beta)},
+        b, loc, cast<RankedTensorType>(retrieved.getType()), {},
+        {v, retrieved, beta},
+        {id3, id3, broadcastingMap(ctx, 3, {0, 1, 2}, uLoops, beta)},
         [&](OpBuilder &nb, Location l, ValueRange a) {
-          Value diff = arith::SubFOp::create(nb, l, castFloat(nb, l, a[0], acc),
-                                             a[1]);
-          return arith::MulFOp::create(nb, l, castFloat(nb, l, a[2], acc), diff)
+          Value diff = arith::SubFOp::create(
+              nb, l, castFloat(nb, l, a[0], acc), a[1]);
+          return arith::MulFOp::create(nb, l, castFloat(nb, l, a[2], acc),
+                                       diff)
               .getResult();
         });
+    scratch = retrieved;
   }
-  inputs.push_back(u);
-  maps.push_back(map4({0, 1, 3}, u));
+  // Loops (b, h, d, m): S = S exp(g)[b,h,d] + k[b,h,d] u[b,h,m].
+  auto map4 = [&](ArrayRef<unsigned> dims, Value x) {
+    return broadcastingMap(ctx, 4, dims, s, x);
+  };
+  SmallVector<Value> inputs = {k, u};
+  SmallVector<AffineMap> maps = {map4({0, 1, 2}, k), map4({0, 1, 3}, u)};
   if (decay) {
     inputs.push_back(decay);
     maps.push_back(map4({0, 1, 2}, decay));
   }
-  // S[b,h,d,m] = S exp(g[b,h,d]) + k[b,h,d] u[b,h,m].
-  return createElementwiseGeneric(
-      b, loc, stateType, {}, inputs, maps,
+  Value updated = buildInPlace(
+      b, loc, inputs, maps, state,
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value old = a[0];
-        if (a.size() > 3)
-          old = arith::MulFOp::create(
-              nb, l, old,
-              math::ExpOp::create(nb, l, castFloat(nb, l, a[3], acc)));
-        Value kv = arith::MulFOp::create(nb, l, castFloat(nb, l, a[1], acc),
-                                         castFloat(nb, l, a[2], acc));
+        Value old = a.back();
+        if (decay)
+          old = arith::MulFOp::create(nb, l, old, a[2]);
+        Value kv = arith::MulFOp::create(nb, l, castFloat(nb, l, a[0], acc),
+                                         castFloat(nb, l, a[1], acc));
         return arith::AddFOp::create(nb, l, old, kv).getResult();
       });
+  return {updated, scratch};
 }
 
 namespace {
@@ -193,7 +217,7 @@ struct LinearAttentionLowering : OpConversionPattern<LinearAttentionOp> {
     int64_t dv = outType.getDimSize(3), groups = outType.getDimSize(1) / hkv;
     double scale = op.getScale().convertToDouble();
 
-    // q as [B, Hkv, G, T, Dk].
+    // Loop invariants: q as [B, Hkv, G, T, Dk] times scale, exp(decay).
     auto qType = cast<RankedTensorType>(adaptor.getQ().getType());
     Value q = tensor::ExpandShapeOp::create(
         rewriter, loc,
@@ -201,30 +225,50 @@ struct LinearAttentionLowering : OpConversionPattern<LinearAttentionOp> {
                               qType.getElementType()),
         adaptor.getQ(),
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
-    auto accStateType = stateType.clone(acc);
+    q = mapTensor(rewriter, loc, q, acc, [&](OpBuilder &b, Location l, Value x) {
+      return arith::MulFOp::create(b, l, x,
+                                   createScalarConstant(b, l, acc, scale))
+          .getResult();
+    });
+    Value decayAll = adaptor.getDecay();
+    if (decayAll)
+      decayAll = mapTensor(rewriter, loc, decayAll, acc,
+                           [](OpBuilder &b, Location l, Value x) {
+                             return math::ExpOp::create(b, l, x).getResult();
+                           });
+    Value betaAll = adaptor.getBeta();
+
+    // Carried: the state, the grouped output, and the delta rule's scratch.
     Value state0 =
         adaptor.getState()
             ? convertTensor(rewriter, loc, adaptor.getState(), acc)
-            : createFilledTensor(rewriter, loc, accStateType, {},
+            : createFilledTensor(rewriter, loc, stateType.clone(acc), {},
                                  createScalarConstant(rewriter, loc, acc, 0.0));
-    auto groupedType =
-        RankedTensorType::get({batch, hkv, groups, len, dv}, acc);
-    Value out0 = createEmptyTensor(rewriter, loc, groupedType, {});
+    SmallVector<Value> init = {
+        state0, createEmptyTensor(
+                    rewriter, loc,
+                    RankedTensorType::get({batch, hkv, groups, len, dv}, acc),
+                    {})};
+    if (betaAll)
+      init.push_back(createEmptyTensor(
+          rewriter, loc, RankedTensorType::get({batch, hkv, dv}, acc), {}));
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value end = arith::ConstantIndexOp::create(rewriter, loc, len);
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value kAll = adaptor.getK(), vAll = adaptor.getV();
-    Value decayAll = adaptor.getDecay(), betaAll = adaptor.getBeta();
     auto loop = scf::ForOp::create(
-        rewriter, loc, zero, end, one, ValueRange{state0, out0},
+        rewriter, loc, zero, end, one, init,
         [&](OpBuilder &b, Location l, Value t, ValueRange iter) {
           Value k = sliceToken(b, l, kAll, 2, t);
           Value v = sliceToken(b, l, vAll, 2, t);
           Value decay = decayAll ? sliceToken(b, l, decayAll, 2, t) : Value();
           Value beta = betaAll ? sliceToken(b, l, betaAll, 2, t) : Value();
-          Value state = updateState(b, l, iter[0], k, v, decay, beta);
-          // Loops (b, h, g, m, d): o[b,h,g,m] = sum_d q[b,h,g,d] S[b,h,d,m].
+          auto [state, scratch] = updateState(b, l, iter[0], k, v, decay, beta,
+                                              betaAll ? iter[2] : Value());
+          // Loops (b, h, g, m, d): o[b,h,g,m] = sum_d q[b,h,g,d] S[b,h,d,m],
+          // straight into row t of the output.
           Value qt = sliceToken(b, l, q, 3, t);
+          Value row = sliceToken(b, l, iter[1], 3, t);
           AffineExpr d0, d1, d2, d3, d4;
           bindDims(ctx, d0, d1, d2, d3, d4);
           auto map = [&](ArrayRef<AffineExpr> e) {
@@ -234,16 +278,7 @@ struct LinearAttentionLowering : OpConversionPattern<LinearAttentionOp> {
               b, l, {qt, state},
               {map({d0, d1, d2, d4}), map({d0, d1, d4, d3}),
                map({d0, d1, d2, d3})},
-              RankedTensorType::get({batch, hkv, groups, dv}, acc));
-          o = createElementwiseGeneric(
-              b, l, cast<RankedTensorType>(o.getType()), {}, {o},
-              {b.getMultiDimIdentityMap(4)},
-              [&](OpBuilder &nb, Location il, ValueRange a) {
-                return arith::MulFOp::create(
-                           nb, il, a[0],
-                           createScalarConstant(nb, il, acc, scale))
-                    .getResult();
-              });
+              row);
           SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0));
           offsets[3] = t;
           SmallVector<OpFoldResult> sizes = {
@@ -252,7 +287,10 @@ struct LinearAttentionLowering : OpConversionPattern<LinearAttentionOp> {
           SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
           Value out = tensor::InsertSliceOp::create(b, l, o, iter[1], offsets,
                                                     sizes, strides);
-          scf::YieldOp::create(b, l, ValueRange{state, out});
+          SmallVector<Value> next = {state, out};
+          if (scratch)
+            next.push_back(scratch);
+          scf::YieldOp::create(b, l, next);
         });
     Value grouped = convertTensor(rewriter, loc, loop.getResult(1),
                                   outType.getElementType());
