@@ -328,6 +328,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, LoadedModel &model,
   registerSmallOps(converters);
   registerSpatialOps(converters);
   registerQuantizationOps(converters);
+  registerSequenceModelOps(converters);
 }
 
 Location GraphImporter::fileLoc() const {

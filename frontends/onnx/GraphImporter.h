@@ -130,6 +130,7 @@ void registerSignalOps(ConverterMap &map);
 void registerSmallOps(ConverterMap &map);
 void registerSpatialOps(ConverterMap &map);
 void registerQuantizationOps(ConverterMap &map);
+void registerSequenceModelOps(ConverterMap &map);
 
 class GraphImporter {
 public:

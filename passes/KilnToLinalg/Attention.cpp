@@ -3,9 +3,10 @@
 // Attention as plain linalg on tensors (a fused flash-attention kernel is
 // later work): the query heads are viewed as [B, Hkv, G, S, D] so grouped
 // query heads read their kv head through a projected-permutation map, then
-// QK^T (contraction over D, f32 accumulator), one elementwise generic for
-// scale, softcap, causal and explicit masks, the stable softmax over T with
-// fully masked rows giving 0, and the contraction with V.
+// QK^T (contraction over D, f32 accumulator), elementwise generics for scale
+// and softcap, then for the causal / window / padding and explicit masks, the
+// stable softmax over T with fully masked rows giving 0, and the contraction
+// with V. The optional qk output is one of these intermediates, cast back.
 //
 // rotary_embedding is one elementwise generic: each output reads its own
 // element through the identity map and, with tensor.extract, its rotation
@@ -69,10 +70,74 @@ static Value negInfinity(OpBuilder &b, Location loc, Type type) {
       b, loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
 }
 
-/// scale, softcap, causal mask and explicit mask applied to the raw scores
-/// [B, Hkv, G, S, T] in one elementwise generic.
-static Value applyScoreModifiers(OpBuilder &b, Location loc, AttentionOp op,
-                                 Value scores, Value mask, int64_t hkv) {
+/// scale and softcap applied to the raw scores [B, Hkv, G, S, T].
+static Value applyScaleAndSoftcap(OpBuilder &b, Location loc, AttentionOp op,
+                                  Value scores) {
+  auto type = cast<RankedTensorType>(scores.getType());
+  Type acc = type.getElementType();
+  double scale = op.getScale().convertToDouble();
+  double softcap = op.getSoftcap().convertToDouble();
+  return createElementwiseGeneric(
+      b, loc, type, {}, {scores}, {b.getMultiDimIdentityMap(5)},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value x = arith::MulFOp::create(nb, l, a[0],
+                                        createScalarConstant(nb, l, acc, scale));
+        if (softcap > 0) {
+          Value cap = createScalarConstant(nb, l, acc, softcap);
+          Value t = math::TanhOp::create(nb, l,
+                                         arith::DivFOp::create(nb, l, x, cap));
+          x = arith::MulFOp::create(nb, l, t, cap);
+        }
+        return x;
+      });
+}
+
+/// Whether key t may be seen from query s by causality, the sliding window
+/// and kv_seqlen padding (`lengths` is kv_seqlen[b] as i64, or null); null
+/// when nothing restricts it.
+static Value structurallyAllowed(OpBuilder &b, Location l, AttentionOp op,
+                                 int64_t s, Value lengths) {
+  bool causal = op.getIsCausal();
+  int64_t left = op.getLeftWindow(), right = op.getRightWindow();
+  if (!causal && left < 0 && right < 0 && !lengths)
+    return nullptr;
+  Type i64 = b.getI64Type();
+  auto index = [&](unsigned dim) {
+    return arith::IndexCastOp::create(b, l, i64,
+                                      linalg::IndexOp::create(b, l, dim));
+  };
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, l, i64, v).getResult();
+  };
+  auto cmp = [&](arith::CmpIPredicate pred, Value x, Value y) {
+    return arith::CmpIOp::create(b, l, pred, x, y).getResult();
+  };
+  Value t = index(4);
+  // The query's absolute position s + offset; kv_seqlen makes the offset
+  // kv_seqlen[b] - S.
+  Value offset = lengths ? arith::SubIOp::create(b, l, lengths, cst(s))
+                         : cst(op.getOffset());
+  Value pos = arith::AddIOp::create(b, l, index(3), offset);
+  Value diff = arith::SubIOp::create(b, l, pos, t);
+  SmallVector<Value> conditions;
+  if (causal)
+    conditions.push_back(cmp(arith::CmpIPredicate::sge, diff, cst(0)));
+  if (left >= 0)
+    conditions.push_back(cmp(arith::CmpIPredicate::sle, diff, cst(left)));
+  if (right >= 0)
+    conditions.push_back(cmp(arith::CmpIPredicate::sge, diff, cst(-right)));
+  if (lengths)
+    conditions.push_back(cmp(arith::CmpIPredicate::slt, t, lengths));
+  Value allowed = conditions.front();
+  for (Value c : ArrayRef(conditions).drop_front())
+    allowed = arith::AndIOp::create(b, l, allowed, c);
+  return allowed;
+}
+
+/// The structural masks (causal, window, kv_seqlen padding) and the explicit
+/// mask applied to the scaled scores [B, Hkv, G, S, T].
+static Value applyMasks(OpBuilder &b, Location loc, AttentionOp op,
+                        Value scores, Value mask, Value lengths, int64_t hkv) {
   auto type = cast<RankedTensorType>(scores.getType());
   Type acc = type.getElementType();
   SmallVector<Value> inputs = {scores};
@@ -83,29 +148,21 @@ static Value applyScoreModifiers(OpBuilder &b, Location loc, AttentionOp op,
     maps.push_back(
         getBroadcastMap(cast<RankedTensorType>(mask5.getType()), type));
   }
-  double scale = op.getScale().convertToDouble();
-  double softcap = op.getSoftcap().convertToDouble();
-  bool causal = op.getIsCausal();
+  if (lengths) {
+    inputs.push_back(lengths);
+    maps.push_back(AffineMap::get(5, 0, {b.getAffineDimExpr(0)},
+                                  b.getContext()));
+  }
+  int64_t s = type.getDimSize(3);
   return createElementwiseGeneric(
       b, loc, type, {}, inputs, maps,
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value x = arith::MulFOp::create(nb, l, a[0],
-                                        createScalarConstant(nb, l, acc, scale));
-        if (softcap > 0) {
-          Value cap = createScalarConstant(nb, l, acc, softcap);
-          Value t = math::TanhOp::create(nb, l,
-                                         arith::DivFOp::create(nb, l, x, cap));
-          x = arith::MulFOp::create(nb, l, t, cap);
-        }
+        Value x = a[0];
         Value ninf = negInfinity(nb, l, acc);
-        if (causal) {
-          Value s = linalg::IndexOp::create(nb, l, 3);
-          Value t = linalg::IndexOp::create(nb, l, 4);
-          Value keep =
-              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ule, t, s);
-          x = arith::SelectOp::create(nb, l, keep, x, ninf);
-        }
-        if (a.size() > 1) {
+        if (Value allowed = structurallyAllowed(nb, l, op, s,
+                                                lengths ? a.back() : Value()))
+          x = arith::SelectOp::create(nb, l, allowed, x, ninf);
+        if (mask) {
           if (a[1].getType().isInteger(1))
             x = arith::SelectOp::create(nb, l, a[1], x, ninf);
           else
@@ -115,16 +172,34 @@ static Value applyScoreModifiers(OpBuilder &b, Location loc, AttentionOp op,
       });
 }
 
+/// [B, Hkv, G, S, X] in the accumulator type → [B, Hq, S, X] of `type`.
+static Value mergeHeads(OpBuilder &b, Location loc, Value t,
+                        RankedTensorType type) {
+  auto tType = cast<RankedTensorType>(t.getType());
+  Type elemType = type.getElementType();
+  if (tType.getElementType() != elemType)
+    t = createElementwiseGeneric(
+        b, loc, tType.clone(elemType), {}, {t},
+        {b.getMultiDimIdentityMap(5)},
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          return castFloat(nb, l, a[0], elemType);
+        });
+  return tensor::CollapseShapeOp::create(
+      b, loc, type, t,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+}
+
 namespace {
 
-/// kiln.attention(q, k, v, mask) → p = softmax(mask(q k^T * scale)), p v
+/// kiln.attention(q, k, v, mask) → p = softmax(mask(softcap(q k^T * scale))),
+/// p v (and the scores at the point qk_mode names)
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto resultType = cast<RankedTensorType>(op.getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
     Type elemType = resultType.getElementType();
     if (!isa<FloatType>(elemType))
       return unsupported(rewriter, op, "element type must be float");
@@ -151,8 +226,9 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         {map({d0, d1, d2, d3, d5}), map({d0, d1, d4, d5}),
          map({d0, d1, d2, d3, d4})},
         scoresType);
-    scores = applyScoreModifiers(rewriter, loc, op, scores, adaptor.getMask(),
-                                 hkv);
+    Value capped = applyScaleAndSoftcap(rewriter, loc, op, scores);
+    scores = applyMasks(rewriter, loc, op, capped, adaptor.getMask(),
+                        adaptor.getKvSeqlen(), hkv);
 
     // Stable softmax over t; a fully masked row has max -inf, so shift by 0
     // there and divide by 1 instead of 0: the row becomes 0.
@@ -203,16 +279,14 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         {map({d0, d1, d2, d3, d5}), map({d0, d1, d5, d4}),
          map({d0, d1, d2, d3, d4})},
         outType);
-    if (acc != elemType)
-      out = createElementwiseGeneric(
-          rewriter, loc, RankedTensorType::get(outType.getShape(), elemType),
-          {}, {out}, {id5}, [&](OpBuilder &b, Location l, ValueRange a) {
-            return castFloat(b, l, a[0], elemType);
-          });
-    rewriter.replaceOp(op, tensor::CollapseShapeOp::create(
-                               rewriter, loc, resultType, out,
-                               SmallVector<ReassociationIndices>{
-                                   {0}, {1, 2}, {3}, {4}}));
+    SmallVector<Value> results = {
+        mergeHeads(rewriter, loc, out, resultType)};
+    if (std::optional<int64_t> mode = op.getQkMode()) {
+      Value qk = *mode <= 1 ? capped : *mode == 2 ? scores : probs;
+      results.push_back(mergeHeads(rewriter, loc, qk,
+                                   cast<RankedTensorType>(op.getQk().getType())));
+    }
+    rewriter.replaceOp(op, results);
     return success();
   }
 };

@@ -190,6 +190,10 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
     SmallVector<OpFoldResult> strides(outType.getRank(),
                                       rewriter.getIndexAttr(1));
     for (auto [v, vSizes] : llvm::zip(inputs, sizes)) {
+      // An empty input adds nothing; its insert_slice would sit at an
+      // out-of-bounds offset when it comes last.
+      if (isConstantIntValue(vSizes[axis], 0))
+        continue;
       SmallVector<OpFoldResult> offsets(outType.getRank(),
                                         rewriter.getIndexAttr(0));
       offsets[axis] = offset;

@@ -44,6 +44,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   populateRuntimeAxesToLinalgPatterns(patterns);
   populateBitcastToLinalgPatterns(patterns);
   populateSpatialToLinalgPatterns(patterns);
+  populateSequenceModelToLinalgPatterns(patterns);
 }
 
 namespace {

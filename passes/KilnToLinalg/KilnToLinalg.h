@@ -35,6 +35,7 @@ void populateResizeToLinalgPatterns(RewritePatternSet &patterns);
 void populateRuntimeAxesToLinalgPatterns(RewritePatternSet &patterns);
 void populateBitcastToLinalgPatterns(RewritePatternSet &patterns);
 void populateSpatialToLinalgPatterns(RewritePatternSet &patterns);
+void populateSequenceModelToLinalgPatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Shared builders (Utils.cpp)

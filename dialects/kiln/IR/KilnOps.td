@@ -381,5 +381,6 @@ include "dialects/kiln/IR/KilnTransformerOps.td"
 include "dialects/kiln/IR/KilnResizeOps.td"
 include "dialects/kiln/IR/KilnBitcastOps.td"
 include "dialects/kiln/IR/KilnSpatialOps.td"
+include "dialects/kiln/IR/KilnSequenceModelOps.td"
 
 #endif // KILN_OPS_TD

@@ -128,7 +128,8 @@ def Kiln_NormalizeOp : Kiln_Op<"normalize", [InferTypeOpAdaptor,
   let hasVerifier = 1;
 }
 
-def Kiln_AttentionOp : Kiln_Op<"attention", [InferTypeOpAdaptor]> {
+def Kiln_AttentionOp : Kiln_Op<"attention", [InferTypeOpAdaptor,
+                                             AttrSizedOperandSegments]> {
   let summary = "Scaled dot-product attention (ONNX Attention, 4-D form)";
   let description = [{
     `q` is `B x Hq x S x D`, `k` is `B x Hkv x T x D`, `v` is
@@ -136,21 +137,40 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [InferTypeOpAdaptor]> {
     attention: query head `h` reads kv head `h / (Hq / Hkv)`). The result is
     `softmax(softcap(q k^T * scale) + mask) v`, `B x Hq x S x Dv`. The
     optional 4-D `mask` broadcasts to `B x Hq x S x T`; a float mask is added,
-    an i1 mask keeps the positions where it is true. `is_causal` keeps key
-    `t` for query `s` only when `t <= s`. `softcap` 0 means none. Rows where
+    an i1 mask keeps the positions where it is true. `softcap` 0 means none.
+
+    Query `s` sits at absolute position `p = s + offset`. `is_causal` keeps
+    key `t` only when `t <= p`; `left_window` / `right_window` (-1:
+    unbounded) keep it only when `p - left_window <= t <= p + right_window`.
+    With the optional i64 `kv_seqlen` (`B`), keys `t >= kv_seqlen[b]` are
+    padding and the offset is `kv_seqlen[b] - S` instead. Rows where
     everything is masked give 0.
+
+    With `qk_mode`, the second result `qk` (`B x Hq x S x T`) holds the
+    scores: 0 or 1 after scale and softcap, 2 after the masks as well, 3 the
+    softmax probabilities.
 
     ```mlir
     %y = kiln.attention %q, %k, %v {scale = 0.125 : f64, is_causal = true, softcap = 0.0 : f64}
          : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>) -> tensor<1x8x16x64xf32>
+    %y2, %p = kiln.attention %q, %k, %v mask %m kv_seqlen %n {scale = 0.125 : f64,
+           is_causal = true, softcap = 0.0 : f64, qk_mode = 3 : i64}
+         : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>,
+            tensor<1x1x16x16xi1>, tensor<1xi64>) -> (tensor<1x8x16x64xf32>, tensor<1x8x16x16xf32>)
     ```
   }];
   let arguments = (ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                    AnyRankedTensor:$v, Optional<AnyRankedTensor>:$mask,
-                   F64Attr:$scale, BoolAttr:$is_causal, F64Attr:$softcap);
-  let results = (outs AnyRankedTensor:$result);
+                   Optional<AnyRankedTensor>:$kv_seqlen,
+                   F64Attr:$scale, BoolAttr:$is_causal, F64Attr:$softcap,
+                   DefaultValuedAttr<I64Attr, "0">:$offset,
+                   DefaultValuedAttr<I64Attr, "-1">:$left_window,
+                   DefaultValuedAttr<I64Attr, "-1">:$right_window,
+                   OptionalAttr<I64Attr>:$qk_mode);
+  let results = (outs AnyRankedTensor:$result, Optional<AnyRankedTensor>:$qk);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`,` $mask^)? attr-dict `:` functional-type(operands, results)
+    $q `,` $k `,` $v (`mask` $mask^)? (`kv_seqlen` $kv_seqlen^)? attr-dict
+    `:` functional-type(operands, results)
   }];
 }
 

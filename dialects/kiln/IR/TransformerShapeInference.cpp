@@ -247,9 +247,24 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                " is not 4-D or does not broadcast to the "
                                "scores");
   }
+  if (Value lengths = adaptor.getKvSeqlen()) {
+    auto l = cast<RankedTensorType>(lengths.getType());
+    if (l.getRank() != 1 || l.getDimSize(0) != q.getDimSize(0) ||
+        !l.getElementType().isInteger(64))
+      return emitOptionalError(loc, "attention kv_seqlen ", l,
+                               " is not i64 of the batch size");
+  }
   types.push_back(RankedTensorType::get(
       {q.getDimSize(0), hq, q.getDimSize(2), v.getDimSize(3)},
       q.getElementType()));
+  if (std::optional<int64_t> mode = adaptor.getQkMode()) {
+    if (*mode < 0 || *mode > 3)
+      return emitOptionalError(loc, "attention qk_mode ", *mode,
+                               " is not in [0, 3]");
+    types.push_back(RankedTensorType::get(
+        {q.getDimSize(0), hq, q.getDimSize(2), k.getDimSize(2)},
+        q.getElementType()));
+  }
   return success();
 }
 

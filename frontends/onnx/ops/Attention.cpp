@@ -3,11 +3,12 @@
 // Opset-23+ Attention as kiln.attention on 4-D [B, H, S, D] tensors. The 3-D
 // form ([B, S, H * D], with q_num_heads/kv_num_heads) is reshaped and
 // transposed around it; masks are brought to rank 4. A past KV cache is
-// concatenated in front of K and V (which become present_key/value); with
-// a cache, causality is offset by the past length; causality with a cache
-// and sliding windows become a constant additive mask. nonpad_kv_seqlen and
-// the qk_matmul_output output are not supported. RotaryEmbedding's 3-D form
-// gets the same head split and merge around kiln.rotary_embedding.
+// concatenated in front of K and V (which become present_key/value) and
+// offsets causality and windows by the past length; nonpad_kv_seqlen passes
+// through as kiln.attention's kv_seqlen (per-batch padding and offset); a
+// short mask is padded. qk_matmul_output is kiln.attention's optional second
+// result. RotaryEmbedding's 3-D form gets the same head split and merge
+// around kiln.rotary_embedding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,19 +44,42 @@ static FailureOr<Value> splitHeads(NodeImporter &n, Value x, int64_t heads,
   return transpose0213(n, *split);
 }
 
-/// The mask brought to rank 4 (leading 1s), checked to cover all T keys.
+/// The mask brought to rank 4 (leading 1s) and padded to cover all T keys
+/// (with -inf, or false for a bool mask, as ONNX prescribes).
 static FailureOr<Value> rank4Mask(NodeImporter &n, Value mask, int64_t t) {
   auto type = cast<RankedTensorType>(mask.getType());
   Type elem = type.getElementType();
   if (!isa<FloatType>(elem) && !elem.isInteger(1))
     return n.error() << "attn_mask must be bool or float, got " << elem;
-  if (type.getRank() < 2 || type.getRank() > 4 || !type.hasStaticShape())
-    return n.error() << "attn_mask must be static with rank 2 to 4, got "
+  if (type.getRank() < 1 || type.getRank() > 4 || !type.hasStaticShape())
+    return n.error() << "attn_mask must be static with rank 1 to 4, got "
                      << type;
-  if (type.getShape().back() != t)
-    return n.error() << "attn_mask covers " << type.getShape().back()
-                     << " keys, not " << t
-                     << " (padding the mask is not supported)";
+  int64_t keys = type.getShape().back();
+  if (keys > t)
+    return n.error() << "attn_mask covers " << keys << " keys, more than "
+                     << t;
+  if (keys < t) {
+    Attribute fill =
+        elem.isInteger(1)
+            ? Attribute(n.b.getBoolAttr(false))
+            : Attribute(n.b.getFloatAttr(
+                  elem, APFloat::getInf(
+                            cast<FloatType>(elem).getFloatSemantics(), true)));
+    auto value = n.create<ConstantOp>(
+        {}, {n.namedAttr("value", DenseElementsAttr::get(
+                                      RankedTensorType::get({}, elem), fill))});
+    if (failed(value))
+      return failure();
+    SmallVector<int64_t> pads(2 * type.getRank(), 0);
+    pads.back() = t - keys;
+    auto padded = n.create<PadOp>(
+        {mask, *value}, {n.namedAttr("mode", n.b.getStringAttr("constant")),
+                         n.namedAttr("pads", n.b.getDenseI64ArrayAttr(pads))});
+    if (failed(padded))
+      return failure();
+    mask = *padded;
+    type = cast<RankedTensorType>(mask.getType());
+  }
   if (type.getRank() == 4)
     return mask;
   SmallVector<int64_t> shape(4 - type.getRank(), 1);
@@ -78,65 +102,71 @@ static FailureOr<std::pair<Value, Value>> appendPast(NodeImporter &n, Value k,
   return std::make_pair(*fullK, *fullV);
 }
 
-/// Which keys each query may see, beyond attn_mask: causality and a sliding
-/// window, both offset by the KV-cache length `past` (query s sits at
-/// position s + past). Negative window sizes are unbounded.
-struct StructuralMask {
-  bool causal = false;
-  int64_t past = 0, left = -1, right = -1;
-  bool allows(int64_t s, int64_t t) const {
-    int64_t diff = s + past - t;
-    return (!causal || diff >= 0) && (left < 0 || diff <= left) &&
-           (right < 0 || -diff <= right);
-  }
-};
-
-/// The structural mask as a constant [1, 1, S, T] additive mask (0 where
-/// allowed, -inf elsewhere) in Q's element type.
-static FailureOr<Value> structuralMask(NodeImporter &n, Value q, Value k,
-                                       const StructuralMask &mask) {
-  auto qType = cast<RankedTensorType>(q.getType());
-  int64_t s = qType.getDimSize(2);
-  int64_t t = cast<RankedTensorType>(k.getType()).getDimSize(2);
-  auto ft = cast<FloatType>(qType.getElementType());
-  if (s == ShapedType::kDynamic || t == ShapedType::kDynamic ||
-      mask.past == ShapedType::kDynamic)
-    return n.error() << "causal or windowed attention with a KV cache needs "
-                        "static sequence lengths";
-  APFloat zero = APFloat::getZero(ft.getFloatSemantics());
-  APFloat ninf = APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true);
-  SmallVector<APFloat> values;
-  for (int64_t i = 0; i < s; ++i)
-    for (int64_t j = 0; j < t; ++j)
-      values.push_back(mask.allows(i, j) ? zero : ninf);
-  auto type = RankedTensorType::get({1, 1, s, t}, ft);
-  return n.create<ConstantOp>(
-      {}, {n.namedAttr("value", DenseElementsAttr::get(type, values))});
+/// [B, H, S, D] → [B, S, H * D].
+static FailureOr<Value> mergeHeads(NodeImporter &n, Value x) {
+  auto merged = transpose0213(n, x);
+  if (failed(merged))
+    return failure();
+  auto t = cast<RankedTensorType>(merged->getType());
+  return n.createTyped<ReshapeOp>(
+      RankedTensorType::get({t.getDimSize(0), t.getDimSize(1),
+                             t.getDimSize(2) * t.getDimSize(3)},
+                            t.getElementType()),
+      {*merged});
 }
 
-/// Attention(Q, K, V, attn_mask) → kiln.attention (with head split/merge for
-/// the 3-D form).
+/// kiln.attention with its inferred result types (one, or two with qk_mode).
+static FailureOr<ResultRange> createAttention(NodeImporter &n,
+                                             ValueRange operands,
+                                             ArrayRef<NamedAttribute> attrs) {
+  DictionaryAttr dict = n.b.getDictionaryAttr(attrs);
+  AttentionOp::Properties props;
+  SmallVector<Type, 2> types;
+  if (failed(AttentionOp::setPropertiesFromAttr(
+          props, dict, [&] { return n.error(); })) ||
+      failed(AttentionOp::inferReturnTypes(n.ctx(), n.loc, operands, dict,
+                                           OpaqueProperties(&props), {},
+                                           types)))
+    return n.error() << "cannot build kiln.attention";
+  OperationState state(n.loc, AttentionOp::getOperationName(), operands, types,
+                       attrs);
+  Operation *op = n.b.create(state);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return n.error() << "cannot build kiln.attention";
+  }
+  return op->getResults();
+}
+
+/// Attention(Q, K, V, attn_mask, past_key, past_value, nonpad_kv_seqlen) →
+/// kiln.attention (with head split/merge for the 3-D form); causality and
+/// windows are offset by the past length, or per batch by nonpad_kv_seqlen.
 static LogicalResult convertAttention(NodeImporter &n) {
   if (failed(n.checkAttributes({"is_causal", "kv_num_heads", "q_num_heads",
                                 "qk_matmul_output_mode", "scale", "softcap",
                                 "softmax_precision", "left_window_size",
                                 "right_window_size"})) ||
-      failed(n.expectOutputs(3, "qk_matmul_output")))
+      failed(n.expectOutputs(4, "")))
     return failure();
-  if (n.hasInput(6))
-    return n.error() << "nonpad_kv_seqlen is not supported";
   if (n.hasInput(4) != n.hasInput(5))
     return n.error() << "past_key and past_value must be given together";
+  if (n.hasInput(4) && n.hasInput(6))
+    return n.error() << "nonpad_kv_seqlen cannot be combined with past_key";
   auto causal = n.intAttr("is_causal", 0);
   auto qHeads = n.intAttr("q_num_heads", 0);
   auto kvHeads = n.intAttr("kv_num_heads", 0);
   auto softcap = n.floatAttr("softcap", 0.0f);
   auto left = n.intAttr("left_window_size", -1);
   auto right = n.intAttr("right_window_size", -1);
+  auto qkMode = n.intAttr("qk_matmul_output_mode", 0);
   auto q = n.input(0), k = n.input(1), v = n.input(2);
   if (failed(causal) || failed(qHeads) || failed(kvHeads) || failed(softcap) ||
-      failed(left) || failed(right) || failed(q) || failed(k) || failed(v))
+      failed(left) || failed(right) || failed(qkMode) || failed(q) ||
+      failed(k) || failed(v))
     return failure();
+  if (*left < -1 || *right < -1)
+    return n.error() << "window sizes must be -1 or non-negative, got "
+                     << *left << " and " << *right;
   auto qType = cast<RankedTensorType>(q->getType());
   if (!isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
           qType.getElementType()))
@@ -149,84 +179,73 @@ static LogicalResult convertAttention(NodeImporter &n) {
     if (failed(q) || failed(k) || failed(v))
       return failure();
   }
-  StructuralMask structural;
-  structural.causal = *causal != 0;
-  structural.left = *left;
-  structural.right = *right;
+  int64_t offset = 0;
   if (n.hasInput(4)) {
     auto pastKey = n.input(4);
     if (failed(pastKey))
       return failure();
     auto pastType = cast<RankedTensorType>(pastKey->getType());
-    if (pastType.getRank() != 4)
-      return n.error() << "past_key must be 4-D";
-    structural.past = pastType.getDimSize(2);
+    if (pastType.getRank() != 4 || pastType.isDynamicDim(2))
+      return n.error() << "past_key must be 4-D with a static length, got "
+                       << pastType;
+    offset = pastType.getDimSize(2);
     auto withPast = appendPast(n, *k, *v);
     if (failed(withPast))
       return failure();
     std::tie(*k, *v) = *withPast;
-  }
-  // kiln.attention's own is_causal covers the plain case; cache offsets and
-  // windows become a constant additive mask.
-  bool causalOp = structural.causal && structural.past == 0 &&
-                  structural.left < 0 && structural.right < 0;
-  Value causalMask;
-  if ((structural.causal || structural.left >= 0 || structural.right >= 0) &&
-      !causalOp) {
-    auto mask = structuralMask(n, *q, *k, structural);
-    if (failed(mask))
-      return failure();
-    causalMask = *mask;
   }
   int64_t headSize = cast<RankedTensorType>(q->getType()).getShape().back();
   auto scale = n.floatAttr("scale", 1.0f / std::sqrt(float(headSize)));
   if (failed(scale))
     return failure();
   SmallVector<Value> operands = {*q, *k, *v};
+  int32_t numMasks = 0, numLengths = 0;
   if (n.hasInput(3)) {
     auto mask = n.input(3);
     if (failed(mask))
       return failure();
     auto kType = cast<RankedTensorType>(k->getType());
-    auto mask4 = rank4Mask(n, *mask, kType.getRank() == 4 ? kType.getDimSize(2)
-                                                          : -1);
+    auto mask4 = rank4Mask(n, *mask, kType.getDimSize(2));
     if (failed(mask4))
       return failure();
-    if (causalMask) {
-      if (cast<RankedTensorType>(mask4->getType()).getElementType() !=
-          cast<RankedTensorType>(causalMask.getType()).getElementType())
-        return n.error() << "causal KV-cache or windowed attention needs a "
-                            "float attn_mask of Q's type";
-      mask4 = n.create<AddOp>({*mask4, causalMask});
-      if (failed(mask4))
-        return failure();
-    }
     operands.push_back(*mask4);
-  } else if (causalMask) {
-    operands.push_back(causalMask);
+    numMasks = 1;
   }
-  auto y = n.create<AttentionOp>(
-      operands, {n.namedAttr("scale", n.b.getF64FloatAttr(*scale)),
-                 n.namedAttr("is_causal", n.b.getBoolAttr(causalOp)),
-                 n.namedAttr("softcap", n.b.getF64FloatAttr(*softcap))});
-  if (failed(y))
+  if (n.hasInput(6)) {
+    auto lengths = n.input(6);
+    if (failed(lengths))
+      return failure();
+    operands.push_back(*lengths);
+    numLengths = 1;
+  }
+  SmallVector<NamedAttribute> attrs = {
+      n.namedAttr("scale", n.b.getF64FloatAttr(*scale)),
+      n.namedAttr("is_causal", n.b.getBoolAttr(*causal != 0)),
+      n.namedAttr("softcap", n.b.getF64FloatAttr(*softcap)),
+      n.namedAttr("offset", n.b.getI64IntegerAttr(offset)),
+      n.namedAttr("left_window", n.b.getI64IntegerAttr(*left)),
+      n.namedAttr("right_window", n.b.getI64IntegerAttr(*right)),
+      n.namedAttr("operandSegmentSizes",
+                  n.b.getDenseI32ArrayAttr({1, 1, 1, numMasks, numLengths}))};
+  bool wantQk = n.node.output_size() > 3 && !n.node.output(3).empty();
+  if (wantQk)
+    attrs.push_back(
+        n.namedAttr("qk_mode", n.b.getI64IntegerAttr(*qkMode)));
+  auto attention = createAttention(n, operands, attrs);
+  if (failed(attention))
     return failure();
+  Value y = attention->front();
   if (is3d) {
-    auto merged = transpose0213(n, *y);
+    auto merged = mergeHeads(n, y);
     if (failed(merged))
       return failure();
-    auto t = cast<RankedTensorType>(merged->getType());
-    y = n.createTyped<ReshapeOp>(
-        RankedTensorType::get({t.getDimSize(0), t.getDimSize(1),
-                               t.getDimSize(2) * t.getDimSize(3)},
-                              t.getElementType()),
-        {*merged});
-    if (failed(y))
-      return failure();
+    y = *merged;
   }
-  n.setResult(*y, 0);
+  n.setResult(y, 0);
   n.setResult(*k, 1);
   n.setResult(*v, 2);
+  if (wantQk)
+    n.setResult((*attention)[1], 3);
   return success();
 }
 

@@ -102,9 +102,9 @@ func.func @layer_norm(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>)
 // CHECK-LABEL: func.func @attention_gqa
 // CHECK: %[[Q:.+]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2], [3], [4]] output_shape [1, 2, 2, 3, 8] : tensor<1x4x3x8xf32> into tensor<1x2x2x3x8xf32>
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[Q]], %arg1
-// CHECK: linalg.index 3
 // CHECK: linalg.index 4
-// CHECK: arith.cmpi ule
+// CHECK: linalg.index 3
+// CHECK: arith.cmpi sge
 // CHECK: math.exp
 // CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<1x2x2x3x8xf32> into tensor<1x4x3x8xf32>
 func.func @attention_gqa(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x4x3x8xf32> {
@@ -136,4 +136,29 @@ func.func @einsum_batch_matmul(%a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>) -> 
 func.func @norm_stats_f16(%x: tensor<4x8xf16>) -> (tensor<4x1xf32>, tensor<4x1xf32>) {
   %m, %r = kiln.norm_stats %x {axes = array<i64: 1>, epsilon = 1.0e-05 : f64} : tensor<4x8xf16> -> tensor<4x1xf32>, tensor<4x1xf32>
   return %m, %r : tensor<4x1xf32>, tensor<4x1xf32>
+}
+
+// -----
+
+// kv_seqlen: each score reads kv_seqlen[b]; the causal offset is
+// kv_seqlen[b] - S and keys at or past kv_seqlen[b] are masked. qk_mode 1
+// returns the scaled scores before masking, merged back to [B, Hq, S, T].
+// CHECK-DAG: #[[LEN:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0)>
+// CHECK-LABEL: func.func @attention_kv_seqlen_qk
+// CHECK: %[[SCALED:.+]] = linalg.generic {{.*}} ins(%{{[0-9]+}} : tensor<1x2x1x3x6xf32>)
+// CHECK: arith.mulf
+// CHECK: linalg.generic {indexing_maps = [#{{[a-z0-9]+}}, #[[LEN]], #{{[a-z0-9]+}}]{{.*}} ins(%[[SCALED]], %arg3 : tensor<1x2x1x3x6xf32>, tensor<1xi64>)
+// CHECK: ^bb0(%{{.+}}: f32, %[[N:.+]]: i64, %{{.+}}: f32):
+// CHECK: arith.subi %[[N]], %c3_i64
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: arith.andi
+// CHECK: arith.select
+// CHECK: math.exp
+// CHECK: %[[Y:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<1x2x1x3x8xf32> into tensor<1x2x3x8xf32>
+// CHECK: %[[QK:.+]] = tensor.collapse_shape %[[SCALED]] {{\[\[}}0], [1, 2], [3], [4]] : tensor<1x2x1x3x6xf32> into tensor<1x2x3x6xf32>
+// CHECK: return %[[Y]], %[[QK]]
+func.func @attention_kv_seqlen_qk(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>, %n: tensor<1xi64>) -> (tensor<1x2x3x8xf32>, tensor<1x2x3x6xf32>) {
+  %y, %qk = kiln.attention %q, %k, %v kv_seqlen %n {scale = 0.35 : f64, is_causal = true, softcap = 0.0 : f64, qk_mode = 1 : i64} : (tensor<1x2x3x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<1xi64>) -> (tensor<1x2x3x8xf32>, tensor<1x2x3x6xf32>)
+  return %y, %qk : tensor<1x2x3x8xf32>, tensor<1x2x3x6xf32>
 }

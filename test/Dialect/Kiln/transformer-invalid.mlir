@@ -57,3 +57,28 @@ func.func @attention_heads(%q: tensor<1x3x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v:
   %y = kiln.attention %q, %k, %v {scale = 1.0 : f64, is_causal = false, softcap = 0.0 : f64} : (tensor<1x3x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x3x4x8xf32>
   return
 }
+
+// -----
+
+func.func @attention_kv_seqlen(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x4x8xf32>, %v: tensor<2x2x4x8xf32>, %n: tensor<2xi32>) {
+  // expected-error @+2 {{attention kv_seqlen 'tensor<2xi32>' is not i64 of the batch size}}
+  // expected-error @+1 {{'kiln.attention' op failed to infer returned types}}
+  %y = kiln.attention %q, %k, %v kv_seqlen %n {scale = 1.0 : f64, is_causal = false, softcap = 0.0 : f64} : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>, tensor<2xi32>) -> tensor<2x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_heads(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{'kiln.linear_attention' op 3 query heads are not a multiple of 2 kv heads}}
+  %o, %n = kiln.linear_attention %q, %k, %v {scale = 0.25 : f64} : (tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> (tensor<1x3x8x16xf32>, tensor<1x2x16x16xf32>)
+  return
+}
+
+// -----
+
+func.func @linear_attention_beta(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %b: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{'kiln.linear_attention' op beta 'tensor<1x2x8x16xf32>' must be float 1x(2|1)x8x1}}
+  %o, %n = kiln.linear_attention %q, %k, %v beta %b {scale = 0.25 : f64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x16x16xf32>)
+  return
+}

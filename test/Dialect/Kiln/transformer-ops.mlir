@@ -39,7 +39,27 @@ func.func @normalize(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>
 
 // CHECK-LABEL: func @attention_gqa
 func.func @attention_gqa(%q: tensor<1x8x16x64xf32>, %k: tensor<1x2x16x64xf32>, %v: tensor<1x2x16x32xf32>, %m: tensor<1x1x16x16xi1>) -> tensor<1x8x16x32xf32> {
-  // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {is_causal = true, scale = 1.250000e-01 : f64, softcap = 0.000000e+00 : f64} : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<1x1x16x16xi1>) -> tensor<1x8x16x32xf32>
-  %y = kiln.attention %q, %k, %v, %m {scale = 0.125 : f64, is_causal = true, softcap = 0.0 : f64} : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<1x1x16x16xi1>) -> tensor<1x8x16x32xf32>
+  // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {is_causal = true, scale = 1.250000e-01 : f64, softcap = 0.000000e+00 : f64} : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<1x1x16x16xi1>) -> tensor<1x8x16x32xf32>
+  %y = kiln.attention %q, %k, %v mask %m {scale = 0.125 : f64, is_causal = true, softcap = 0.0 : f64} : (tensor<1x8x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<1x1x16x16xi1>) -> tensor<1x8x16x32xf32>
   return %y : tensor<1x8x16x32xf32>
+}
+
+// -----
+
+// kv_seqlen padding with a per-batch causal offset, a window, and the
+// post-softmax probabilities as the second result.
+// CHECK-LABEL: func @attention_qk_kv_seqlen
+func.func @attention_qk_kv_seqlen(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x6x8xf32>, %v: tensor<2x2x6x8xf32>, %n: tensor<2xi64>) -> (tensor<2x2x3x8xf32>, tensor<2x2x3x6xf32>) {
+  // CHECK: %{{.+}}, %{{.+}} = kiln.attention %{{.*}}, %{{.*}}, %{{.*}} kv_seqlen %{{.*}} {is_causal = true, left_window = 2 : i64, qk_mode = 3 : i64, scale = 1.250000e-01 : f64, softcap = 0.000000e+00 : f64} : (tensor<2x2x3x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2xi64>) -> (tensor<2x2x3x8xf32>, tensor<2x2x3x6xf32>)
+  %y, %p = kiln.attention %q, %k, %v kv_seqlen %n {scale = 0.125 : f64, is_causal = true, softcap = 0.0 : f64, left_window = 2 : i64, qk_mode = 3 : i64} : (tensor<2x2x3x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2xi64>) -> (tensor<2x2x3x8xf32>, tensor<2x2x3x6xf32>)
+  return %y, %p : tensor<2x2x3x8xf32>, tensor<2x2x3x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @linear_attention
+func.func @linear_attention(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x2x16x16xf32>, %g: tensor<1x2x8x1xf32>, %b: tensor<1x1x8x1xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x16x16xf32>) {
+  // CHECK: kiln.linear_attention %{{.*}}, %{{.*}}, %{{.*}} state %{{.*}} decay %{{.*}} beta %{{.*}} {scale = 2.500000e-01 : f64}
+  %o, %n = kiln.linear_attention %q, %k, %v state %s decay %g beta %b {scale = 0.25 : f64} : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x8x1xf32>, tensor<1x1x8x1xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x16x16xf32>)
+  return %o, %n : tensor<1x4x8x16xf32>, tensor<1x2x16x16xf32>
 }
