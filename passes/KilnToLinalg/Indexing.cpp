@@ -204,18 +204,24 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     SmallVector<OpFoldResult> offsets = op.getMixedOffsets(),
                               sizes = op.getMixedSizes(),
                               strides = op.getMixedStrides();
-    if (llvm::all_of(op.getStrides(), [](int64_t s) {
+    SmallVector<Value> dynSizes;
+    for (auto [d, size] : llvm::enumerate(sizes))
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(
+            getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    // A view whose inner dims are dynamic bufferizes to a strided memref
+    // that function boundaries cast (not copy) to the identity layout, whose
+    // strides then are wrong: such slices are copied out by the generic.
+    bool innerDynamic = llvm::any_of(
+        llvm::seq<int64_t>(1, outType.getRank()),
+        [&](int64_t d) { return outType.isDynamicDim(d); });
+    if (!innerDynamic && llvm::all_of(op.getStrides(), [](int64_t s) {
           return s > 0 && s != ShapedType::kDynamic;
         })) {
       rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
           op, outType, input, offsets, sizes, strides);
       return success();
     }
-    SmallVector<Value> dynSizes;
-    for (auto [d, size] : llvm::enumerate(sizes))
-      if (outType.isDynamicDim(d))
-        dynSizes.push_back(
-            getValueOrCreateConstantIndexOp(rewriter, loc, size));
     Value result = createElementwiseGeneric(
         rewriter, loc, outType, dynSizes, {}, {},
         [&](OpBuilder &b, Location l, ValueRange) {

@@ -154,7 +154,17 @@ static FailureOr<Value> createSlice(NodeImporter &n, Value x,
     if (!c)
       dynamic.push_back(cast<Value>(v));
   };
-  for (const MixedSlice &d : dims) {
+  auto type = cast<RankedTensorType>(x.getType());
+  for (auto [i, given] : llvm::enumerate(dims)) {
+    MixedSlice d = given;
+    // Clamped bounds past the end of a static dim come with size 0: keep the
+    // offset in range for the verifiers.
+    int64_t extent = type.getDimSize(i);
+    auto offset = getConstantIntValue(d.offset);
+    if (extent == 0)
+      d = {n.b.getIndexAttr(0), n.b.getIndexAttr(0), d.stride};
+    else if (extent != kDyn && offset && *offset >= extent)
+      d.offset = n.b.getIndexAttr(0);
     add(d.offset, offsets, dynOffsets);
     add(d.size, sizes, dynSizes);
     add(d.stride, strides, dynStrides);

@@ -680,7 +680,7 @@ bool mlir::kiln::onnx::tryEvaluateShapeNode(NodeImporter &n) {
     return false;
   Type firstType =
       cast<RankedTensorType>(inputs[0].getType()).getElementType();
-  if (ins[0] && n.graph.shapeValues.count(inputs[0])) {
+  if (ins[0]) {
     if (auto out = evaluateMovement(n, ins)) {
       n.setShapeResult(*out, firstType);
       return true;
