@@ -11,6 +11,7 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ScopeExit.h"
 
@@ -484,6 +485,16 @@ GraphImporter::importInputs(func::FuncOp &func,
   Block *entry = func.addEntryBlock();
   for (auto [in, arg] : llvm::zip(inputs, entry->getArguments()))
     values[in->name()] = arg;
+  // Dynamic dims sharing a dim_param are one run-time size.
+  llvm::StringMap<std::pair<Value, int64_t>> firstNamed;
+  for (auto [info, arg] : llvm::zip(infos, entry->getArguments()))
+    for (auto [d, name] : llvm::enumerate(info.dimNames)) {
+      if (name.empty() || !cast<RankedTensorType>(arg.getType()).isDynamicDim(d))
+        continue;
+      auto [it, inserted] = firstNamed.try_emplace(name, arg, int64_t(d));
+      if (!inserted)
+        namedDims[{arg, int64_t(d)}] = it->second;
+    }
   return success();
 }
 
@@ -518,7 +529,7 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node,
     return failure();
   };
 
-  if (tryEvaluateIntegerNode(n))
+  if (tryEvaluateIntegerNode(n) || tryEvaluateShapeNode(n))
     return success();
   bool standardDomain = node.domain().empty() || node.domain() == "ai.onnx";
   auto it = converters.find(node.op_type());
@@ -642,7 +653,8 @@ LogicalResult GraphImporter::importOutputs(Location loc) {
 }
 
 FailureOr<OwningOpRef<ModuleOp>> GraphImporter::run() {
-  ctx.loadDialect<KilnDialect, func::FuncDialect>();
+  ctx.loadDialect<KilnDialect, func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect>();
   Location loc = fileLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   builder.setInsertionPointToEnd(module->getBody());

@@ -15,6 +15,7 @@
 
 #include "dialects/kiln/IR/KilnOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -108,6 +109,52 @@ private:
 // Graph and node import (GraphImporter.cpp)
 //===----------------------------------------------------------------------===//
 
+/// A small 0-d or 1-D integer tensor known element by element, each element
+/// a constant (an index attribute) or a run-time `index` value (a dynamic dim,
+/// or arithmetic on dims). Exporters compute Reshape targets and Slice bounds
+/// of symbolic dims with Shape → Gather → Concat chains; tracking those
+/// elementwise keeps every dim that is known static (ops/ShapeValues.cpp).
+/// Booleans are 0/1.
+struct ShapeValue {
+  SmallVector<OpFoldResult> elems;
+  /// 0-d (one element).
+  bool scalar = false;
+};
+
+/// Integer arithmetic on `index` values that folds constants (and a few
+/// identities of non-negative dims) instead of emitting arith ops, so that
+/// what is static stays static (ops/ShapeValues.cpp).
+class IndexMath {
+public:
+  IndexMath(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  OpFoldResult constant(int64_t v);
+  OpFoldResult add(OpFoldResult x, OpFoldResult y);
+  OpFoldResult sub(OpFoldResult x, OpFoldResult y);
+  OpFoldResult mul(OpFoldResult x, OpFoldResult y);
+  /// Truncating division (ONNX integer Div); null on a constant zero divisor.
+  OpFoldResult div(OpFoldResult x, OpFoldResult y);
+  /// Rounds up; `y` must be positive.
+  OpFoldResult ceilDiv(OpFoldResult x, OpFoldResult y);
+  /// Python-style remainder (sign of the divisor).
+  OpFoldResult mod(OpFoldResult x, OpFoldResult y);
+  OpFoldResult min(OpFoldResult x, OpFoldResult y);
+  OpFoldResult max(OpFoldResult x, OpFoldResult y);
+  OpFoldResult clamp(OpFoldResult x, OpFoldResult lo, OpFoldResult hi) {
+    return min(max(x, lo), hi);
+  }
+  /// 1 if `pred(x, y)` holds, else 0.
+  OpFoldResult cmp(arith::CmpIPredicate pred, OpFoldResult x, OpFoldResult y);
+  /// `cond` (0/1) ? x : y.
+  OpFoldResult select(OpFoldResult cond, OpFoldResult x, OpFoldResult y);
+  Value value(OpFoldResult x);
+  /// True if `x` is known to be >= 0 (constants, dims and their products).
+  static bool isNonNegative(OpFoldResult x);
+
+private:
+  OpBuilder &b;
+  Location loc;
+};
+
 class NodeImporter;
 using ConvertFn = LogicalResult (*)(NodeImporter &);
 
@@ -153,6 +200,20 @@ public:
   llvm::StringMap<int32_t> dataTypes;
   llvm::StringSet<> poisoned;
   bool keepGoing;
+  /// Shape-like values known element by element, by the tensor that holds
+  /// them (ops/ShapeValues.cpp).
+  DenseMap<Value, ShapeValue> shapeValues;
+  /// The run-time size of dynamic dim (value, d): one value per symbolic dim
+  /// wherever the importer can tell two dims are the same.
+  DenseMap<std::pair<Value, int64_t>, Value> dimValues;
+  /// Graph-input dims with the dim_param of an earlier input dim: that dim.
+  DenseMap<std::pair<Value, int64_t>, std::pair<Value, int64_t>> namedDims;
+
+  /// Dim `d` of `v`: its static size, or its run-time size as an `index`
+  /// value (dynamic dims that are equal by construction share one value).
+  OpFoldResult dimOf(Value v, int64_t d);
+  /// Records that dynamic dim `d` of `v` has the run-time size `size`.
+  void setDim(Value v, int64_t d, OpFoldResult size);
 
   Location fileLoc() const;
 
@@ -203,6 +264,15 @@ public:
   FailureOr<DenseElementsAttr> constantInput(unsigned i, StringRef what);
   /// Integer values of constant input `i`.
   FailureOr<SmallVector<int64_t>> constantInts(unsigned i, StringRef what);
+  /// Elements of the 0-d or 1-D integer input `i` (static length): tracked
+  /// shape values, constants, or `tensor.extract`ed at run time.
+  FailureOr<ShapeValue> shapeInput(unsigned i, StringRef what);
+  /// Sets output `i` to `value` with `elementType` (a kiln.constant when all
+  /// elements are constants, else tensor.from_elements) and tracks it.
+  void setShapeResult(const ShapeValue &value, Type elementType,
+                      unsigned i = 0);
+  /// Index arithmetic at this node.
+  IndexMath math() { return IndexMath(b, loc); }
   /// Fails unless the node uses at most `n` outputs (later ones may be named
   /// only if `unusedOk`... they must be empty).
   LogicalResult expectOutputs(unsigned n, StringRef whatElse);
@@ -298,6 +368,12 @@ Value foldToConstant(OpBuilder &b, Operation *op);
 /// small integer or boolean constants into a kiln.constant; false if the node
 /// is not one (ops/ConstantFolding.cpp).
 bool tryEvaluateIntegerNode(NodeImporter &n);
+
+/// Evaluates a node on shape values element by element (Shape of dynamic
+/// dims, Gather/Slice/Concat/Squeeze/Unsqueeze/Cast and integer arithmetic
+/// with a tracked input) into a tracked shape value; false if the node is
+/// not one (ops/ShapeValues.cpp).
+bool tryEvaluateShapeNode(NodeImporter &n);
 
 /// Normalises an axis in [-rank, rank) to [0, rank); fails with a message.
 FailureOr<int64_t> normalizeAxis(NodeImporter &n, int64_t axis, int64_t rank,

@@ -4,7 +4,8 @@
 // reshape → tensor.collapse_shape / expand_shape when it only merges or
 // splits adjacent dims, else (static shapes) collapse to 1-D and expand;
 // transpose → linalg.transpose; concat → tensor.empty + one
-// tensor.insert_slice per input (bufferizes in place, no copy kernel).
+// tensor.insert_slice per input (bufferizes in place, no copy kernel);
+// range → an index-driven generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +65,8 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
       rewriter.replaceOp(op, input);
       return success();
     }
+    if (!adaptor.getSizes().empty())
+      return lowerWithSizes(op, input, adaptor.getSizes(), rewriter);
     if (inType.getRank() > outType.getRank()) {
       if (auto groups = getReassociationIndicesForReshape(inType, outType)) {
         rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outType, input,
@@ -121,6 +124,123 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
     } else if (result.getType() != outType) {
       result = tensor::CastOp::create(rewriter, loc, outType, result);
     }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+private:
+  /// Run-time result sizes: a split of adjacent dims is one expand_shape, a
+  /// merge with at most one dynamic result dim one collapse_shape; anything
+  /// else with several dynamic dims a tensor.reshape by a shape tensor (a
+  /// collapse cannot be trusted to group several dynamic dims the way the
+  /// sizes do), and the rest flattens and splits.
+  LogicalResult lowerWithSizes(ReshapeOp op, Value input, ValueRange dynSizes,
+                               ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(input.getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> sizes;
+    unsigned next = 0;
+    for (int64_t size : outType.getShape())
+      sizes.push_back(ShapedType::isDynamic(size)
+                          ? OpFoldResult(dynSizes[next++])
+                          : OpFoldResult(rewriter.getIndexAttr(size)));
+    if (inType.getRank() < outType.getRank()) {
+      auto groups = getReassociationIndicesForReshape(outType, inType);
+      if (groups && canInferExpand(outType, *groups)) {
+        rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, input,
+                                                           *groups, sizes);
+        return success();
+      }
+    } else if (outType.getNumDynamicDims() <= 1) {
+      // The one dynamic dim follows from the element count, whatever the
+      // grouping.
+      if (auto groups = getReassociationIndicesForReshape(inType, outType)) {
+        rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outType, input,
+                                                             *groups);
+        return success();
+      }
+    }
+    if (outType.getNumDynamicDims() > 1) {
+      // Several dynamic dims in one group: expand-strided-metadata cannot
+      // size such an expand_shape, so go through a shape tensor.
+      SmallVector<Value> dims;
+      for (OpFoldResult size : sizes)
+        dims.push_back(arith::IndexCastOp::create(
+            rewriter, loc, rewriter.getI64Type(),
+            getValueOrCreateConstantIndexOp(rewriter, loc, size)));
+      Value shape = tensor::FromElementsOp::create(
+          rewriter, loc,
+          RankedTensorType::get({outType.getRank()}, rewriter.getI64Type()),
+          dims);
+      rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, outType, input, shape);
+      return success();
+    }
+    Value flat = input;
+    if (inType.getRank() != 1) {
+      ReassociationIndices all;
+      for (int64_t d = 0; d < inType.getRank(); ++d)
+        all.push_back(d);
+      auto flatType = RankedTensorType::get(
+          {inType.hasStaticShape() ? inType.getNumElements()
+                                   : ShapedType::kDynamic},
+          inType.getElementType());
+      flat = tensor::CollapseShapeOp::create(
+          rewriter, loc, flatType, input,
+          ArrayRef<ReassociationIndices>{all});
+    }
+    if (outType.getRank() == 1) {
+      rewriter.replaceOpWithNewOp<tensor::CastOp>(op, outType, flat);
+      return success();
+    }
+    ReassociationIndices all;
+    for (int64_t d = 0; d < outType.getRank(); ++d)
+      all.push_back(d);
+    if (!cast<RankedTensorType>(flat.getType()).hasStaticShape() &&
+        outType.hasStaticShape())
+      flat = tensor::CastOp::create(
+          rewriter, loc,
+          RankedTensorType::get({outType.getNumElements()},
+                                outType.getElementType()),
+          flat);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outType, flat, ArrayRef<ReassociationIndices>{all}, sizes);
+    return success();
+  }
+};
+
+/// kiln.range(start, delta) → generic { start + index * delta }
+struct RangeLowering : OpConversionPattern<RangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RangeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type et = outType.getElementType();
+    if (!isa<FloatType>(et) && !et.isSignlessInteger())
+      return unsupported(rewriter, op, "range of this element type");
+    Value start = tensor::ExtractOp::create(rewriter, loc, adaptor.getStart(),
+                                            ValueRange{});
+    Value delta = tensor::ExtractOp::create(rewriter, loc, adaptor.getDelta(),
+                                            ValueRange{});
+    Value result = createElementwiseGeneric(
+        rewriter, loc, outType, adaptor.getSize(), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
+          Value i = linalg::IndexOp::create(b, l, 0);
+          Value i64 = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          if (auto ft = dyn_cast<FloatType>(et)) {
+            Value f = arith::SIToFPOp::create(b, l, ft, i64);
+            return arith::AddFOp::create(
+                b, l, start, arith::MulFOp::create(b, l, f, delta));
+          }
+          Value n = et.getIntOrFloatBitWidth() == 64
+                        ? i64
+                        : arith::TruncIOp::create(b, l, et, i64).getResult();
+          return arith::AddIOp::create(b, l, start,
+                                       arith::MulIOp::create(b, l, n, delta));
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -221,5 +341,5 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
 
 void kiln::populateDataMovementToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, ReshapeLowering, TransposeLowering,
-               ConcatLowering>(patterns.getContext());
+               ConcatLowering, RangeLowering>(patterns.getContext());
 }

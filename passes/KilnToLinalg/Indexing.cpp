@@ -202,31 +202,36 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto outType = cast<RankedTensorType>(op.getType());
-    ArrayRef<int64_t> offsets = op.getOffsets(), strides = op.getStrides();
-    SmallVector<std::pair<Value, int64_t>> from;
-    for (int64_t d = 0; d < outType.getRank(); ++d)
-      from.push_back({input, d});
-    if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t d = 0; d < outType.getRank(); ++d)
-        sizes.push_back(outType.isDynamicDim(d)
-                            ? OpFoldResult(tensor::DimOp::create(
-                                  rewriter, loc, input, d).getResult())
-                            : rewriter.getIndexAttr(outType.getDimSize(d)));
+    SmallVector<OpFoldResult> offsets = op.getMixedOffsets(),
+                              sizes = op.getMixedSizes(),
+                              strides = op.getMixedStrides();
+    SmallVector<Value> dynSizes;
+    for (auto [d, size] : llvm::enumerate(sizes))
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(
+            getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    // A view whose inner dims are dynamic bufferizes to a strided memref
+    // that function boundaries cast (not copy) to the identity layout, whose
+    // strides then are wrong: such slices are copied out by the generic.
+    bool innerDynamic = llvm::any_of(
+        llvm::seq<int64_t>(1, outType.getRank()),
+        [&](int64_t d) { return outType.isDynamicDim(d); });
+    if (!innerDynamic && llvm::all_of(op.getStrides(), [](int64_t s) {
+          return s > 0 && s != ShapedType::kDynamic;
+        })) {
       rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-          op, outType, input, getAsIndexOpFoldResult(getContext(), offsets),
-          sizes, getAsIndexOpFoldResult(getContext(), strides));
+          op, outType, input, offsets, sizes, strides);
       return success();
     }
     Value result = createElementwiseGeneric(
-        rewriter, loc, outType, sizesFrom(rewriter, loc, outType, from), {},
-        {}, [&](OpBuilder &b, Location l, ValueRange) {
+        rewriter, loc, outType, dynSizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange) {
           SmallVector<Value> at = loopIndices(b, l, outType.getRank());
           for (auto [d, iv] : llvm::enumerate(at)) {
             Value scaled = arith::MulIOp::create(
-                b, l, iv, arith::ConstantIndexOp::create(b, l, strides[d]));
+                b, l, iv, getValueOrCreateConstantIndexOp(b, l, strides[d]));
             iv = arith::AddIOp::create(
-                b, l, scaled, arith::ConstantIndexOp::create(b, l, offsets[d]));
+                b, l, scaled, getValueOrCreateConstantIndexOp(b, l, offsets[d]));
           }
           return tensor::ExtractOp::create(b, l, input, at).getResult();
         });
@@ -235,7 +240,16 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
-/// kiln.expand(x) → generic(x through a broadcast map)
+/// Whether `size` is `tensor.dim` of `source` at `dim`.
+static bool isDimOf(Value size, Value source, int64_t dim) {
+  auto dimOp = size.getDefiningOp<tensor::DimOp>();
+  std::optional<int64_t> index =
+      dimOp ? getConstantIntValue(dimOp.getDimension()) : std::nullopt;
+  return dimOp && dimOp.getSource() == source && index && *index == dim;
+}
+
+/// kiln.expand(x) → generic(x through a broadcast map) | generic { extract
+/// x[dim == 1 ? 0 : i] } when a dynamic dim may broadcast at run time
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -246,17 +260,66 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
     Value input = adaptor.getInput();
     auto inType = cast<RankedTensorType>(input.getType());
     auto outType = cast<RankedTensorType>(op.getType());
-    for (int64_t d = 0; d < outType.getRank(); ++d) {
-      int64_t inDim = d - (outType.getRank() - inType.getRank());
-      if (outType.isDynamicDim(d) && (inDim < 0 || !inType.isDynamicDim(inDim)))
-        return unsupported(rewriter, op,
-                           "expand to a dynamic dim the input does not have");
+    int64_t lead = outType.getRank() - inType.getRank();
+    ValueRange sizes = adaptor.getSizes();
+    if (sizes.empty()) {
+      for (int64_t d = 0; d < outType.getRank(); ++d) {
+        int64_t inDim = d - lead;
+        if (outType.isDynamicDim(d) &&
+            (inDim < 0 || !inType.isDynamicDim(inDim)))
+          return unsupported(rewriter, op,
+                             "expand to a dynamic dim the input does not have");
+      }
+      Value result = createElementwiseGeneric(
+          rewriter, loc, outType,
+          getBroadcastDynamicSizes(rewriter, loc, outType, {input}), {input},
+          {getBroadcastMap(inType, outType)},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      rewriter.replaceOp(op, result);
+      return success();
     }
+    // Dynamic input dims that are not provably the result's size broadcast
+    // when they are 1 at run time.
+    SmallVector<bool> runtimeBroadcast(inType.getRank(), false);
+    unsigned next = 0;
+    for (int64_t d = 0; d < outType.getRank(); ++d) {
+      Value size = outType.isDynamicDim(d) ? sizes[next++] : Value();
+      int64_t i = d - lead;
+      if (i >= 0 && inType.isDynamicDim(i) &&
+          !(size && isDimOf(size, op.getInput(), i)))
+        runtimeBroadcast[i] = true;
+    }
+    if (llvm::none_of(runtimeBroadcast, [](bool b) { return b; })) {
+      Value result = createElementwiseGeneric(
+          rewriter, loc, outType, sizes, {input},
+          {getBroadcastMap(inType, outType)},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+    SmallVector<Value> inDims;
+    for (int64_t i = 0; i < inType.getRank(); ++i)
+      inDims.push_back(getDimValue(rewriter, loc, input, i));
     Value result = createElementwiseGeneric(
-        rewriter, loc, outType,
-        getBroadcastDynamicSizes(rewriter, loc, outType, {input}), {input},
-        {getBroadcastMap(inType, outType)},
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+        rewriter, loc, outType, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> ivs = loopIndices(b, l, outType.getRank());
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value one = arith::ConstantIndexOp::create(b, l, 1);
+          SmallVector<Value> at;
+          for (int64_t i = 0; i < inType.getRank(); ++i) {
+            Value iv = ivs[i + lead];
+            if (runtimeBroadcast[i]) {
+              Value isOne = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::eq, inDims[i], one);
+              iv = arith::SelectOp::create(b, l, isOne, zero, iv);
+            } else if (inType.getDimSize(i) == 1) {
+              iv = zero;
+            }
+            at.push_back(iv);
+          }
+          return tensor::ExtractOp::create(b, l, input, at).getResult();
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -265,11 +328,10 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
 /// Source position along one padded dim for reflect/edge/wrap; `i` is the
 /// result position, `lo` the begin pad, `n` the input extent.
 static Value padSource(OpBuilder &b, Location loc, StringRef mode, Value i,
-                       int64_t lo, Value n) {
+                       Value lo, Value n) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value src =
-      arith::SubIOp::create(b, loc, i, arith::ConstantIndexOp::create(b, loc, lo));
+  Value src = arith::SubIOp::create(b, loc, i, lo);
   Value last = arith::SubIOp::create(b, loc, n, one);
   if (mode == "edge")
     return arith::MinSIOp::create(b, loc,
@@ -305,23 +367,29 @@ struct PadLowering : OpConversionPattern<PadOp> {
     Value input = adaptor.getInput();
     auto outType = cast<RankedTensorType>(op.getType());
     int64_t rank = outType.getRank();
-    ArrayRef<int64_t> pads = op.getPads();
+    SmallVector<OpFoldResult> pads = op.getMixedPads();
     if (op.getMode() == "constant") {
       Value value = tensor::ExtractOp::create(rewriter, loc, adaptor.getValue(),
                                               ValueRange{});
-      rewriter.replaceOp(op, padTensor(rewriter, loc, input, pads.take_front(rank),
-                                       pads.drop_front(rank), value));
+      if (op.getDynamicPads().empty() &&
+          llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; })) {
+        rewriter.replaceOp(op, input);
+        return success();
+      }
+      rewriter.replaceOpWithNewOp<tensor::PadOp>(
+          op, outType, input, ArrayRef(pads).take_front(rank),
+          ArrayRef(pads).drop_front(rank), value);
       return success();
     }
-    SmallVector<Value> dynSizes;
-    SmallVector<Value> extents;
+    SmallVector<Value> dynSizes, extents, lows;
     for (int64_t d = 0; d < rank; ++d) {
       extents.push_back(getDimValue(rewriter, loc, input, d));
+      lows.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, pads[d]));
       if (outType.isDynamicDim(d))
         dynSizes.push_back(arith::AddIOp::create(
-            rewriter, loc, extents.back(),
-            arith::ConstantIndexOp::create(rewriter, loc,
-                                           pads[d] + pads[d + rank])));
+            rewriter, loc,
+            arith::AddIOp::create(rewriter, loc, extents.back(), lows.back()),
+            getValueOrCreateConstantIndexOp(rewriter, loc, pads[d + rank])));
     }
     StringRef mode = op.getMode();
     Value result = createElementwiseGeneric(
@@ -329,8 +397,9 @@ struct PadLowering : OpConversionPattern<PadOp> {
         [&](OpBuilder &b, Location l, ValueRange) {
           SmallVector<Value> at = loopIndices(b, l, rank);
           for (int64_t d = 0; d < rank; ++d)
-            if (pads[d] || pads[d + rank])
-              at[d] = padSource(b, l, mode, at[d], pads[d], extents[d]);
+            if (!isConstantIntValue(pads[d], 0) ||
+                !isConstantIntValue(pads[d + rank], 0))
+              at[d] = padSource(b, l, mode, at[d], lows[d], extents[d]);
           return tensor::ExtractOp::create(b, l, input, at).getResult();
         });
     rewriter.replaceOp(op, result);
@@ -445,13 +514,22 @@ struct OneHotLowering : OpConversionPattern<OneHotOp> {
     auto outType = cast<RankedTensorType>(op.getType());
     int64_t axis = op.getAxis(), rank = outType.getRank();
     SmallVector<AffineExpr> exprs;
-    SmallVector<std::pair<Value, int64_t>> from;
+    Value depth = adaptor.getDynamicDepth()
+                      ? adaptor.getDynamicDepth()
+                      : arith::ConstantIndexOp::create(rewriter, loc,
+                                                       op.getDepth())
+                            .getResult();
+    SmallVector<Value> dynSizes;
     for (int64_t d = 0; d < rank; ++d) {
-      from.push_back({indices, d < axis ? d : d - 1});
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(d == axis ? depth
+                                     : tensor::DimOp::create(
+                                           rewriter, loc, indices,
+                                           d < axis ? d : d - 1)
+                                           .getResult());
       if (d != axis)
         exprs.push_back(rewriter.getAffineDimExpr(d));
     }
-    Value depth = arith::ConstantIndexOp::create(rewriter, loc, op.getDepth());
     Value off = tensor::ExtractOp::create(
         rewriter, loc, values,
         ValueRange{arith::ConstantIndexOp::create(rewriter, loc, 0)});
@@ -459,7 +537,7 @@ struct OneHotLowering : OpConversionPattern<OneHotOp> {
         rewriter, loc, values,
         ValueRange{arith::ConstantIndexOp::create(rewriter, loc, 1)});
     Value result = createElementwiseGeneric(
-        rewriter, loc, outType, sizesFrom(rewriter, loc, outType, from),
+        rewriter, loc, outType, dynSizes,
         {indices}, {AffineMap::get(rank, 0, exprs, getContext())},
         [&](OpBuilder &b, Location l, ValueRange args) {
           // Out-of-range indices (after wrapping) match no position.

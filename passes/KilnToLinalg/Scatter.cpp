@@ -284,9 +284,14 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
         }).getResult(0);
     // values[.., r, ..], indices[.., r, ..] = the element whose rank is r.
     SmallVector<Value> outDyn;
-    for (int64_t d = 0; d < rank; ++d)
-      if (valType.isDynamicDim(d))
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!valType.isDynamicDim(d))
+        continue;
+      if (d == axis && adaptor.getDynamicK())
+        outDyn.push_back(adaptor.getDynamicK());
+      else
         outDyn.push_back(tensor::DimOp::create(rewriter, loc, x, d));
+    }
     Value zeroVal =
         createScalarConstant(rewriter, loc, inType.getElementType(), 0);
     auto pick = linalg::GenericOp::create(

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -32,6 +33,24 @@ static AttrT inherentAttr(Adaptor &adaptor, AttrT fromProperties,
 
 static bool isIndexType(Type t) {
   return t.isSignlessInteger(32) || t.isSignlessInteger(64);
+}
+
+/// `statics` with each kDynamic entry replaced by the next of `dynamic`.
+static SmallVector<OpFoldResult> mixedValues(ArrayRef<int64_t> statics,
+                                             ValueRange dynamic,
+                                             MLIRContext *ctx) {
+  Builder b(ctx);
+  SmallVector<OpFoldResult> mixed;
+  unsigned next = 0;
+  for (int64_t v : statics)
+    mixed.push_back(v == kDyn ? OpFoldResult(dynamic[next++])
+                              : OpFoldResult(b.getIndexAttr(v)));
+  return mixed;
+}
+
+/// Number of kDynamic entries.
+static int64_t countDynamic(ArrayRef<int64_t> values) {
+  return llvm::count(values, kDyn);
 }
 
 //===----------------------------------------------------------------------===//
@@ -278,6 +297,26 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+SmallVector<OpFoldResult> SliceOp::getMixedOffsets() {
+  return mixedValues(getOffsets(),
+                     getDynamicBounds().take_front(countDynamic(getOffsets())),
+                     getContext());
+}
+
+SmallVector<OpFoldResult> SliceOp::getMixedSizes() {
+  return mixedValues(getSizes(),
+                     getDynamicBounds()
+                         .drop_front(countDynamic(getOffsets()))
+                         .take_front(countDynamic(getSizes())),
+                     getContext());
+}
+
+SmallVector<OpFoldResult> SliceOp::getMixedStrides() {
+  return mixedValues(getStrides(),
+                     getDynamicBounds().take_back(countDynamic(getStrides())),
+                     getContext());
+}
+
 LogicalResult SliceOp::verify() {
   RankedTensorType in = getInput().getType();
   ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
@@ -285,19 +324,20 @@ LogicalResult SliceOp::verify() {
   if (int64_t(offsets.size()) != in.getRank() ||
       int64_t(strides.size()) != in.getRank())
     return emitOpError("needs one offset, size and stride per dim");
+  int64_t dynamic =
+      countDynamic(offsets) + countDynamic(sizes) + countDynamic(strides);
+  if (int64_t(getDynamicBounds().size()) != dynamic)
+    return emitOpError("has ") << getDynamicBounds().size()
+                               << " dynamic bounds for " << dynamic
+                               << " dynamic offsets, sizes and strides";
   for (int64_t d = 0; d < in.getRank(); ++d) {
     int64_t dim = in.getDimSize(d);
     if (strides[d] == 0)
       return emitOpError("stride of dim ") << d << " is zero";
-    if (sizes[d] == kDyn) {
-      if (offsets[d] != 0 || strides[d] != 1 || dim != kDyn)
-        return emitOpError("dynamic size of dim ")
-               << d << " needs a dynamic input dim taken whole";
-      continue;
-    }
-    if (sizes[d] < 0)
+    if (sizes[d] != kDyn && sizes[d] < 0)
       return emitOpError("negative size of dim ") << d;
-    if (sizes[d] == 0 || dim == kDyn)
+    if (offsets[d] == kDyn || sizes[d] == kDyn || strides[d] == kDyn ||
+        sizes[d] == 0 || dim == kDyn)
       continue;
     int64_t last = offsets[d] + (sizes[d] - 1) * strides[d];
     if (offsets[d] < 0 || offsets[d] >= dim || last < 0 || last >= dim)
@@ -307,13 +347,33 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+/// Whether `size` is `tensor.dim` of `source` at `dim` (the name keeps the
+/// IR dialect free of a tensor dialect dependency).
+static bool isDimOf(Value size, Value source, int64_t dim) {
+  Operation *def = size.getDefiningOp();
+  if (!def || def->getName().getStringRef() != "tensor.dim" ||
+      def->getOperand(0) != source)
+    return false;
+  Attribute index;
+  if (!matchPattern(def->getOperand(1), m_Constant(&index)))
+    return false;
+  auto intAttr = dyn_cast<IntegerAttr>(index);
+  return intAttr && intAttr.getInt() == dim;
+}
+
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   RankedTensorType in = getInput().getType();
-  if (in == getType() && llvm::all_of(getOffsets(), [](int64_t o) {
-        return o == 0;
-      }) && llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
-    return getInput();
-  if (!in.hasStaticShape())
+  bool whole = in == getType() &&
+               llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
+               llvm::all_of(getStrides(), [](int64_t s) { return s == 1; });
+  if (whole) {
+    for (auto [d, size] : llvm::enumerate(getMixedSizes()))
+      if (auto v = dyn_cast<Value>(size); v && !isDimOf(v, getInput(), d))
+        whole = false;
+    if (whole)
+      return getInput();
+  }
+  if (!in.hasStaticShape() || !getDynamicBounds().empty())
     return {};
   SmallVector<int64_t> inStrides = rowMajorStrides(in.getShape());
   ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
@@ -337,6 +397,21 @@ LogicalResult ExpandOp::verify() {
     return emitOpError("element type changes from ")
            << in.getElementType() << " to " << out.getElementType();
   auto shape = broadcastShapes(in.getShape(), out.getShape());
+  if (!getSizes().empty()) {
+    // Run-time sizes: only the rank and the static dims are checked.
+    if (int64_t(getSizes().size()) != out.getNumDynamicDims())
+      return emitOpError("has ") << getSizes().size() << " sizes for "
+                                 << out.getNumDynamicDims() << " dynamic dims";
+    int64_t lead = out.getRank() - in.getRank();
+    for (int64_t d = 0; d < in.getRank() && lead >= 0; ++d) {
+      int64_t i = in.getDimSize(d), o = out.getDimSize(d + lead);
+      if (i != kDyn && o != kDyn && i != 1 && i != o)
+        return emitOpError("cannot broadcast ") << in << " to " << out;
+    }
+    if (lead < 0)
+      return emitOpError("cannot broadcast ") << in << " to " << out;
+    return success();
+  }
   if (in.getRank() > out.getRank() || failed(shape) ||
       !llvm::equal(*shape, out.getShape()))
     return emitOpError("cannot broadcast ") << in << " to " << out;
@@ -344,8 +419,17 @@ LogicalResult ExpandOp::verify() {
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
+  if (getInput().getType() == getType()) {
+    int64_t d = 0;
+    auto type = cast<RankedTensorType>(getType());
+    for (Value size : getSizes()) {
+      while (!type.isDynamicDim(d))
+        ++d;
+      if (!isDimOf(size, getInput(), d++))
+        return {};
+    }
     return getInput();
+  }
   RankedTensorType in = getInput().getType();
   if (!in.hasStaticShape())
     return {};
@@ -388,15 +472,30 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t lo = pads[d], hi = pads[d + rank], dim = in.getDimSize(d);
-    if (lo < 0 || hi < 0)
+    if ((lo < 0 && lo != kDyn) || (hi < 0 && hi != kDyn))
       return emitOptionalError(loc, "pad amounts must be non-negative");
-    if (mode.getValue() == "reflect" && dim != kDyn &&
-        (lo >= dim || hi >= dim) && (lo || hi))
+    if (lo == kDyn || hi == kDyn || dim == kDyn) {
+      shape.push_back(kDyn);
+      continue;
+    }
+    if (mode.getValue() == "reflect" && (lo >= dim || hi >= dim) && (lo || hi))
       return emitOptionalError(loc, "reflect pad of dim ", d,
                                " must be smaller than its size ", dim);
-    shape.push_back(dim == kDyn ? kDyn : dim + lo + hi);
+    shape.push_back(dim + lo + hi);
   }
   types.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+SmallVector<OpFoldResult> PadOp::getMixedPads() {
+  return mixedValues(getPads(), getDynamicPads(), getContext());
+}
+
+LogicalResult PadOp::verify() {
+  if (int64_t(getDynamicPads().size()) != countDynamic(getPads()))
+    return emitOpError("has ") << getDynamicPads().size()
+                               << " dynamic pads for "
+                               << countDynamic(getPads()) << " dynamic entries";
   return success();
 }
 
@@ -413,8 +512,11 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
   if (axis.getInt() < 0 || axis.getInt() > indices.getRank())
     return emitOptionalError(loc, "one_hot axis ", axis.getInt(),
                              " out of range");
-  if (depth.getInt() < 1)
+  if (depth.getInt() < 1 && depth.getInt() != kDyn)
     return emitOptionalError(loc, "one_hot depth must be positive");
+  if ((depth.getInt() == kDyn) != bool(adaptor.getDynamicDepth()))
+    return emitOptionalError(loc, "one_hot needs a dynamic_depth operand "
+                                  "exactly when depth is dynamic");
   if (values.getRank() != 1 || values.getDimSize(0) != 2)
     return emitOptionalError(loc, "one_hot values must be a 2-element tensor");
   if (!indices.getElementType().isIntOrFloat())
@@ -485,11 +587,35 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
   if (axis.getInt() < 0 || axis.getInt() >= in.getRank())
     return emitOptionalError(loc, "topk axis ", axis.getInt(), " out of range");
   int64_t dim = in.getDimSize(axis.getInt());
-  if (k.getInt() < 0 || (dim != kDyn && k.getInt() > dim))
+  if ((k.getInt() == kDyn) != bool(adaptor.getDynamicK()))
+    return emitOptionalError(loc, "topk needs a dynamic_k operand exactly "
+                                  "when k is dynamic");
+  if (k.getInt() != kDyn &&
+      (k.getInt() < 0 || (dim != kDyn && k.getInt() > dim)))
     return emitOptionalError(loc, "topk k ", k.getInt(), " exceeds dim ", dim);
   SmallVector<int64_t> shape(in.getShape());
   shape[axis.getInt()] = k.getInt();
   types.push_back(RankedTensorType::get(shape, in.getElementType()));
   types.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// range
+//===----------------------------------------------------------------------===//
+
+LogicalResult RangeOp::verify() {
+  auto out = cast<RankedTensorType>(getType());
+  for (Value v : {getStart(), getDelta()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 0 || t.getElementType() != out.getElementType())
+      return emitOpError("start and delta must be 0-d tensors of ")
+             << out.getElementType();
+  }
+  if (out.getRank() != 1)
+    return emitOpError("result must be 1-D");
+  if (int64_t(getSize().size()) != out.getNumDynamicDims())
+    return emitOpError("needs a size operand exactly when the length is "
+                       "dynamic");
   return success();
 }

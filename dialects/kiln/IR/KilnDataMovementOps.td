@@ -62,22 +62,36 @@ def Kiln_GatherNDOp : Kiln_Op<"gather_nd", [InferTypeOpAdaptor]> {
 }
 
 def Kiln_SliceOp : Kiln_Op<"slice", [InferTypeOpAdaptor]> {
-  let summary = "Strided slice with static offsets (ONNX Slice, Split)";
+  let summary = "Strided slice (ONNX Slice, Split)";
   let description = [{
     One entry per dim in each of `offsets`, `sizes` and `strides`; strides
     are non-zero and may be negative (the slice walks backwards from
-    `offset`). The importer clamps ONNX starts/ends. A dynamic size is only
-    allowed for a dim taken whole (offset 0, stride 1).
+    `offset`). The importer clamps ONNX starts/ends. An entry that is only
+    known at run time is `ShapedType::kDynamic` (`?` in a dynamic size) and
+    takes its value from `dynamic_bounds`, which lists the dynamic offsets,
+    then sizes, then strides, in dim order.
 
     ```mlir
     %y = kiln.slice %x {offsets = array<i64: 0, 3>, sizes = array<i64: 2, 2>,
                         strides = array<i64: 1, -1>} : tensor<2x4xf32>
+    %z = kiln.slice %x [%n] {offsets = array<i64: 0, 0>,
+                             sizes = array<i64: 1, -9223372036854775808>,
+                             strides = array<i64: 1, 1>} : tensor<1x512xi64>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$offsets,
-                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides,
+                       Variadic<Index>:$dynamic_bounds);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`[` $dynamic_bounds^ `]`)? attr-dict `:` type($input)
+  }];
+  let extraClassDeclaration = [{
+    /// Offsets, sizes and strides with dynamic entries as their operands.
+    SmallVector<OpFoldResult> getMixedOffsets();
+    SmallVector<OpFoldResult> getMixedSizes();
+    SmallVector<OpFoldResult> getMixedStrides();
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -86,15 +100,27 @@ def Kiln_ExpandOp : Kiln_Op<"expand"> {
   let summary = "Numpy-broadcast to the result type (ONNX Expand, Tile)";
   let description = [{
     Broadcasts `input` to the result's shape: dims align right and size-1
-    input dims repeat.
+    input dims repeat. `sizes` is empty or holds one run-time size per
+    dynamic result dim. Without `sizes`, a dynamic result dim is the aligned
+    dynamic input dim (never broadcast). With them, a dynamic input dim
+    is read as is when its result size is `tensor.dim` of that very input dim,
+    and otherwise broadcasts at run time when it is 1.
 
     ```mlir
     %y = kiln.expand %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
+    %z = kiln.expand %c [%b, %s] : tensor<f32> -> tensor<?x?xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$sizes);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$input), [{
+      build($_builder, $_state, result, input, ValueRange{});
+    }]>
+  ];
+  let assemblyFormat = [{
+    $input (`[` $sizes^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -104,7 +130,9 @@ def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor]> {
   let description = [{
     `pads` holds every dim's begin pad, then every dim's end pad (both
     non-negative; the importer turns negative pads into a slice). `value` is
-    a 0-d tensor of the element type, used by mode "constant".
+    a 0-d tensor of the element type, used by mode "constant". A pad known
+    only at run time is `ShapedType::kDynamic` and takes its value from
+    `dynamic_pads`, in order.
 
     ```mlir
     %y = kiln.pad %x, %v {mode = "reflect", pads = array<i64: 0, 1, 0, 1>}
@@ -112,9 +140,17 @@ def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor]> {
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$value,
-                       StrAttr:$mode, DenseI64ArrayAttr:$pads);
+                       StrAttr:$mode, DenseI64ArrayAttr:$pads,
+                       Variadic<Index>:$dynamic_pads);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input `,` $value attr-dict `:` type($input) `,` type($value)";
+  let assemblyFormat = [{
+    $input `,` $value (`[` $dynamic_pads^ `]`)? attr-dict `:` type($input) `,` type($value)
+  }];
+  let extraClassDeclaration = [{
+    /// Begin pads then end pads, dynamic ones as their operands.
+    SmallVector<OpFoldResult> getMixedPads();
+  }];
+  let hasVerifier = 1;
 }
 
 def Kiln_TriluOp : Kiln_Op<"trilu", [AllTypesMatch<["input", "result"]>]> {
@@ -168,16 +204,21 @@ def Kiln_OneHotOp : Kiln_Op<"one_hot", [InferTypeOpAdaptor]> {
   let description = [{
     Inserts a dim of size `depth` at `axis` (non-negative); the result is
     `values[1]` where the index (negative ones wrap) equals the position and
-    `values[0]` elsewhere. `values` is a 2-element 1-D tensor.
+    `values[0]` elsewhere. `values` is a 2-element 1-D tensor. A depth known
+    only at run time is `ShapedType::kDynamic` with the value in
+    `dynamic_depth`.
 
     ```mlir
     %y = kiln.one_hot %i, %v {axis = 1 : i64, depth = 10 : i64} : tensor<3xi64>, tensor<2xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$indices, AnyRankedTensor:$values,
-                       I64Attr:$axis, I64Attr:$depth);
+                       I64Attr:$axis, I64Attr:$depth,
+                       Optional<Index>:$dynamic_depth);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$indices `,` $values attr-dict `:` type($indices) `,` type($values)";
+  let assemblyFormat = [{
+    $indices `,` $values (`[` $dynamic_depth^ `]`)? attr-dict `:` type($indices) `,` type($values)
+  }];
 }
 
 def Kiln_ScatterElementsOp : Kiln_Op<"scatter_elements",
@@ -229,16 +270,38 @@ def Kiln_TopKOp : Kiln_Op<"topk", [InferTypeOpAdaptor]> {
   let summary = "The k largest or smallest elements along an axis (ONNX TopK)";
   let description = [{
     `values` are sorted (descending for `largest`, else ascending; equal
-    values keep index order) and `indices` (i64) are their positions.
+    values keep index order) and `indices` (i64) are their positions. A `k`
+    known only at run time is `ShapedType::kDynamic` with the value in
+    `dynamic_k`.
 
     ```mlir
     %v, %i = kiln.topk %x {axis = 1 : i64, k = 2 : i64, largest = true} : tensor<3x4xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$k,
-                       BoolAttr:$largest);
+                       BoolAttr:$largest, Optional<Index>:$dynamic_k);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = "$input (`[` $dynamic_k^ `]`)? attr-dict `:` type($input)";
+}
+
+def Kiln_RangeOp : Kiln_Op<"range"> {
+  let summary = "Arithmetic sequence start + i * delta (ONNX Range)";
+  let description = [{
+    `start` and `delta` are 0-d tensors of the result's element type; the
+    result is 1-D. A dynamic length takes its value from `size` (the
+    importer computes max(ceil((limit - start) / delta), 0)).
+
+    ```mlir
+    %r = kiln.range %start, %delta [%n] : tensor<i64>, tensor<i64> -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$start, AnyRankedTensor:$delta,
+                       Variadic<Index>:$size);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $start `,` $delta (`[` $size^ `]`)? attr-dict `:` type($start) `,` type($delta) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_DATA_MOVEMENT_OPS_TD

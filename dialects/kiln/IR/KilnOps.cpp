@@ -45,6 +45,10 @@ LogicalResult ReshapeOp::verify() {
       in.getNumElements() != out.getNumElements())
     return emitOpError("cannot reshape ")
            << in.getNumElements() << " elements into " << out.getNumElements();
+  if (!getSizes().empty() &&
+      int64_t(getSizes().size()) != out.getNumDynamicDims())
+    return emitOpError("has ") << getSizes().size() << " sizes for "
+                               << out.getNumDynamicDims() << " dynamic dims";
   return success();
 }
 

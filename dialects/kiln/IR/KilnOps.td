@@ -288,15 +288,26 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
   let description = [{
     Reinterprets the row-major elements of `input` with the result's shape;
     element counts must agree. The importer computes the target shape
-    (`0` and `-1` entries, Flatten's axis).
+    (`0` and `-1` entries, Flatten's axis). `sizes` is empty or holds one
+    run-time size per dynamic result dim, in order (shapes known only at run
+    time); when empty, dynamic result dims follow from the input (a merge or
+    split of adjacent dims, or the element count over the static dims).
 
     ```mlir
     %y = kiln.reshape %x : tensor<1x2048x1x1xf32> -> tensor<1x2048xf32>
+    %z = kiln.reshape %x [%n] : tensor<?x768xf32> -> tensor<?x12x64xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$sizes);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$input), [{
+      build($_builder, $_state, result, input, ValueRange{});
+    }]>
+  ];
+  let assemblyFormat = [{
+    $input (`[` $sizes^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }

@@ -11,6 +11,9 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx;
@@ -90,30 +93,112 @@ static DimSlice clampSlice(int64_t dim, int64_t start, int64_t end,
   return {size ? s : 0, size, step};
 }
 
-/// Creates kiln.slice of `x` with one DimSlice per dim.
-static FailureOr<Value> createSlice(NodeImporter &n, Value x,
-                                    ArrayRef<DimSlice> dims) {
-  SmallVector<int64_t> offsets, sizes, strides;
-  for (const DimSlice &d : dims) {
-    offsets.push_back(d.offset);
-    sizes.push_back(d.size);
-    strides.push_back(d.stride);
-  }
-  return n.create<SliceOp>(
-      {x}, {n.namedAttr("offsets", n.b.getDenseI64ArrayAttr(offsets)),
-            n.namedAttr("sizes", n.b.getDenseI64ArrayAttr(sizes)),
-            n.namedAttr("strides", n.b.getDenseI64ArrayAttr(strides))});
+/// Offset, size and stride of one sliced dim, each static or a run-time
+/// index value.
+struct MixedSlice {
+  OpFoldResult offset, size, stride;
+};
+
+static MixedSlice toMixed(Builder &b, DimSlice d) {
+  return {b.getIndexAttr(d.offset), b.getIndexAttr(d.size),
+          b.getIndexAttr(d.stride)};
 }
 
-/// The whole of every dim (dynamic dims stay dynamic).
-static SmallVector<DimSlice> wholeDims(RankedTensorType type) {
-  SmallVector<DimSlice> dims;
-  for (int64_t d : type.getShape())
-    dims.push_back({0, d, 1});
+/// ONNX Slice clamping of (start, end, step) on a dim of size `dim`, folded
+/// where the operands are constants.
+static MixedSlice clampMixedSlice(IndexMath &m, OpFoldResult dim,
+                                  OpFoldResult start, OpFoldResult end,
+                                  OpFoldResult step) {
+  auto cd = getConstantIntValue(dim), cs = getConstantIntValue(start),
+       ce = getConstantIntValue(end), cst = getConstantIntValue(step);
+  if (cd && cs && ce && cst) {
+    DimSlice d = clampSlice(*cd, *cs, *ce, *cst);
+    return {m.constant(d.offset), m.constant(d.size), m.constant(d.stride)};
+  }
+  using P = arith::CmpIPredicate;
+  auto wrap = [&](OpFoldResult v) {
+    return m.select(m.cmp(P::slt, v, m.constant(0)), m.add(v, dim), v);
+  };
+  auto forward = [&]() -> std::pair<OpFoldResult, OpFoldResult> {
+    OpFoldResult s = m.clamp(wrap(start), m.constant(0), dim);
+    OpFoldResult e = m.clamp(wrap(end), m.constant(0), dim);
+    return {s, m.max(m.ceilDiv(m.sub(e, s), step), m.constant(0))};
+  };
+  auto backward = [&]() -> std::pair<OpFoldResult, OpFoldResult> {
+    OpFoldResult last = m.sub(dim, m.constant(1));
+    OpFoldResult s = m.clamp(wrap(start), m.constant(0), last);
+    OpFoldResult e = m.clamp(wrap(end), m.constant(-1), last);
+    return {s, m.max(m.ceilDiv(m.sub(s, e), m.sub(m.constant(0), step)),
+                     m.constant(0))};
+  };
+  if (cst) {
+    auto [s, size] = *cst > 0 ? forward() : backward();
+    return {s, size, step};
+  }
+  auto [fs, fsize] = forward();
+  auto [bs, bsize] = backward();
+  OpFoldResult positive = m.cmp(P::sgt, step, m.constant(0));
+  return {m.select(positive, fs, bs), m.select(positive, fsize, bsize), step};
+}
+
+/// Creates kiln.slice of `x` with one MixedSlice per dim and records the
+/// result's dims.
+static FailureOr<Value> createSlice(NodeImporter &n, Value x,
+                                    ArrayRef<MixedSlice> dims) {
+  SmallVector<int64_t> offsets, sizes, strides;
+  SmallVector<Value> operands = {x}, dynOffsets, dynSizes, dynStrides;
+  auto add = [&](OpFoldResult v, SmallVectorImpl<int64_t> &statics,
+                 SmallVectorImpl<Value> &dynamic) {
+    auto c = getConstantIntValue(v);
+    statics.push_back(c ? *c : kDyn);
+    if (!c)
+      dynamic.push_back(cast<Value>(v));
+  };
+  auto type = cast<RankedTensorType>(x.getType());
+  for (auto [i, given] : llvm::enumerate(dims)) {
+    MixedSlice d = given;
+    // Clamped bounds past the end of a static dim come with size 0: keep the
+    // offset in range for the verifiers.
+    int64_t extent = type.getDimSize(i);
+    auto offset = getConstantIntValue(d.offset);
+    if (extent == 0)
+      d = {n.b.getIndexAttr(0), n.b.getIndexAttr(0), d.stride};
+    else if (extent != kDyn && offset && *offset >= extent)
+      d.offset = n.b.getIndexAttr(0);
+    add(d.offset, offsets, dynOffsets);
+    add(d.size, sizes, dynSizes);
+    add(d.stride, strides, dynStrides);
+  }
+  llvm::append_range(operands, dynOffsets);
+  llvm::append_range(operands, dynSizes);
+  llvm::append_range(operands, dynStrides);
+  auto result = n.create<SliceOp>(
+      operands, {n.namedAttr("offsets", n.b.getDenseI64ArrayAttr(offsets)),
+                 n.namedAttr("sizes", n.b.getDenseI64ArrayAttr(sizes)),
+                 n.namedAttr("strides", n.b.getDenseI64ArrayAttr(strides))});
+  if (failed(result))
+    return failure();
+  for (auto [d, dim] : llvm::enumerate(dims))
+    n.graph.setDim(*result, d, dim.size);
+  return result;
+}
+
+/// The whole of every dim; a dynamic dim is sized by `tensor.dim` of `x`
+/// (which lets a slice that takes everything fold away).
+static SmallVector<MixedSlice> wholeDims(NodeImporter &n, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<MixedSlice> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    OpFoldResult size = n.b.getIndexAttr(type.getDimSize(d));
+    if (type.isDynamicDim(d))
+      size = tensor::DimOp::create(n.b, n.loc, x, d).getResult();
+    dims.push_back({n.b.getIndexAttr(0), size, n.b.getIndexAttr(1)});
+  }
   return dims;
 }
 
-/// Slice(x, starts, ends, axes?, steps?) → kiln.slice (bounds clamped).
+/// Slice(x, starts, ends, axes?, steps?) → kiln.slice (bounds clamped; run
+/// time bounds and axes give run-time offsets, sizes and strides).
 static LogicalResult convertSlice(NodeImporter &n) {
   bool asInputs = n.opset() >= 10;
   if (failed(n.checkAttributes(asInputs ? ArrayRef<StringRef>{}
@@ -125,48 +210,83 @@ static LogicalResult convertSlice(NodeImporter &n) {
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  FailureOr<SmallVector<int64_t>> starts, ends, axes, steps;
+  SmallVector<OpFoldResult> starts, ends, axes, steps;
+  auto asMixed = [&](ArrayRef<int64_t> values) {
+    SmallVector<OpFoldResult> mixed;
+    for (int64_t v : values)
+      mixed.push_back(n.b.getIndexAttr(v));
+    return mixed;
+  };
   if (asInputs) {
-    starts = n.constantInts(1, "starts");
-    ends = n.constantInts(2, "ends");
-  } else {
-    starts = n.intsAttr("starts", std::nullopt);
-    ends = n.intsAttr("ends", std::nullopt);
-  }
-  if (failed(starts) || failed(ends))
-    return failure();
-  SmallVector<int64_t> allAxes =
-      llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
-  axes = asInputs ? (n.hasInput(3) ? n.constantInts(3, "axes") : allAxes)
-                  : n.intsAttr("axes", allAxes);
-  steps = asInputs && n.hasInput(4)
-              ? n.constantInts(4, "steps")
-              : SmallVector<int64_t>(starts->size(), 1);
-  if (failed(axes) || failed(steps))
-    return failure();
-  if (ends->size() != starts->size() || axes->size() != starts->size() ||
-      steps->size() != starts->size())
-    return n.error() << "starts, ends, axes and steps differ in length";
-  SmallVector<DimSlice> dims = wholeDims(type);
-  SmallVector<bool> seen(rank, false);
-  for (size_t i = 0; i < starts->size(); ++i) {
-    auto axis = normalizeAxis(n, (*axes)[i], rank, "axis");
-    if (failed(axis))
-      return failure();
-    if (seen[*axis])
-      return n.error() << "axis " << (*axes)[i] << " is repeated";
-    seen[*axis] = true;
-    int64_t step = (*steps)[i], dim = type.getDimSize(*axis);
-    if (step == 0)
-      return n.error() << "step is zero";
-    if (dim == kDyn) {
-      // A dynamic dim can only be taken whole.
-      if ((*starts)[i] == 0 && step == 1 && (*ends)[i] >= (int64_t(1) << 31))
+    for (auto [i, what, out] :
+         {std::make_tuple(1u, "starts", &starts),
+          std::make_tuple(2u, "ends", &ends), std::make_tuple(3u, "axes", &axes),
+          std::make_tuple(4u, "steps", &steps)}) {
+      if (i >= 3 && !n.hasInput(i))
         continue;
-      return n.error() << "slicing dynamic dim " << *axis << " of " << type
-                       << " is not supported (bind it with --input-shape)";
+      auto v = n.shapeInput(i, what);
+      if (failed(v))
+        return failure();
+      *out = v->elems;
     }
-    dims[*axis] = clampSlice(dim, (*starts)[i], (*ends)[i], step);
+  } else {
+    auto s = n.intsAttr("starts", std::nullopt);
+    auto e = n.intsAttr("ends", std::nullopt);
+    if (failed(s) || failed(e))
+      return failure();
+    starts = asMixed(*s);
+    ends = asMixed(*e);
+    if (n.attr("axes")) {
+      auto a = n.intsAttr("axes", std::nullopt);
+      if (failed(a))
+        return failure();
+      axes = asMixed(*a);
+    }
+  }
+  if (axes.empty() && !(asInputs && n.hasInput(3)))
+    axes = asMixed(llvm::to_vector(llvm::seq<int64_t>(0, starts.size())));
+  if (steps.empty() && !(asInputs && n.hasInput(4)))
+    steps = asMixed(SmallVector<int64_t>(starts.size(), 1));
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return n.error() << "starts, ends, axes and steps differ in length";
+  IndexMath m = n.math();
+  SmallVector<MixedSlice> dims = wholeDims(n, *x);
+  bool constantAxes = llvm::all_of(
+      axes, [](OpFoldResult a) { return getConstantIntValue(a).has_value(); });
+  if (constantAxes) {
+    SmallVector<bool> seen(rank, false);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      int64_t given = *getConstantIntValue(axes[i]);
+      auto axis = normalizeAxis(n, given, rank, "axis");
+      if (failed(axis))
+        return failure();
+      if (seen[*axis])
+        return n.error() << "axis " << given << " is repeated";
+      seen[*axis] = true;
+      auto step = getConstantIntValue(steps[i]);
+      if (step && *step == 0)
+        return n.error() << "step is zero";
+      dims[*axis] = clampMixedSlice(m, n.graph.dimOf(*x, *axis), starts[i],
+                                    ends[i], steps[i]);
+    }
+    return setCreated(n, createSlice(n, *x, dims));
+  }
+  // Axes known at run time: every dim takes the bounds of the entry that
+  // names it, or the whole dim.
+  using P = arith::CmpIPredicate;
+  for (int64_t d = 0; d < rank; ++d) {
+    OpFoldResult start = m.constant(0), end = m.constant(INT64_MAX),
+                 step = m.constant(1);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      OpFoldResult axis = m.select(m.cmp(P::slt, axes[i], m.constant(0)),
+                                   m.add(axes[i], m.constant(rank)), axes[i]);
+      OpFoldResult named = m.cmp(P::eq, axis, m.constant(d));
+      start = m.select(named, starts[i], start);
+      end = m.select(named, ends[i], end);
+      step = m.select(named, steps[i], step);
+    }
+    dims[d] = clampMixedSlice(m, n.graph.dimOf(*x, d), start, end, step);
   }
   return setCreated(n, createSlice(n, *x, dims));
 }
@@ -186,19 +306,24 @@ static LogicalResult convertSplit(NodeImporter &n) {
   auto axis = normalizeAxis(n, *axisAttr, type.getRank(), "axis");
   if (failed(axis))
     return failure();
-  int64_t dim = type.getDimSize(*axis);
-  if (dim == kDyn)
-    return n.error() << "split axis " << *axis << " of " << type
-                     << " is dynamic";
+  OpFoldResult dim = n.graph.dimOf(*x, *axis);
+  auto dimConst = getConstantIntValue(dim);
   int64_t outputs = n.node.output_size();
-  FailureOr<SmallVector<int64_t>> sizes = SmallVector<int64_t>();
-  if (splitInput && n.hasInput(1))
-    sizes = n.constantInts(1, "split");
-  else if (!splitInput && n.attr("split"))
-    sizes = n.intsAttr("split", std::nullopt);
-  if (failed(sizes))
-    return failure();
-  if (sizes->empty()) {
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> sizes;
+  if (splitInput && n.hasInput(1)) {
+    auto given = n.shapeInput(1, "split");
+    if (failed(given))
+      return failure();
+    sizes = given->elems;
+  } else if (!splitInput && n.attr("split")) {
+    auto given = n.intsAttr("split", std::nullopt);
+    if (failed(given))
+      return failure();
+    for (int64_t v : *given)
+      sizes.push_back(m.constant(v));
+  }
+  if (sizes.empty()) {
     auto parts = n.intAttr("num_outputs", outputs);
     if (failed(parts))
       return failure();
@@ -206,23 +331,38 @@ static LogicalResult convertSplit(NodeImporter &n) {
       return n.error() << "num_outputs " << *parts << " but " << outputs
                        << " outputs";
     // Equal parts; with num_outputs the last may be smaller.
-    int64_t chunk = (dim + outputs - 1) / outputs;
-    if (!n.attr("num_outputs") && dim % outputs)
-      return n.error() << "dim " << dim << " does not split evenly into "
+    if (!n.attr("num_outputs") && dimConst && *dimConst % outputs)
+      return n.error() << "dim " << *dimConst << " does not split evenly into "
                        << outputs;
-    for (int64_t i = 0, left = dim; i < outputs; ++i, left -= chunk)
-      sizes->push_back(std::max<int64_t>(0, std::min(chunk, left)));
+    OpFoldResult chunk = m.ceilDiv(dim, m.constant(outputs));
+    for (int64_t i = 0; i < outputs; ++i) {
+      OpFoldResult left = m.sub(dim, m.mul(chunk, m.constant(i)));
+      sizes.push_back(m.max(m.min(chunk, left), m.constant(0)));
+    }
   }
-  if (int64_t(sizes->size()) != outputs ||
-      llvm::any_of(*sizes, [](int64_t s) { return s < 0; }) ||
-      llvm::sum_of(*sizes) != dim)
-    return n.error() << "split sizes do not add up to dim " << dim << " for "
-                     << outputs << " outputs";
-  int64_t offset = 0;
-  for (auto [i, size] : llvm::enumerate(*sizes)) {
-    SmallVector<DimSlice> dims = wholeDims(type);
-    dims[*axis] = {size ? offset : 0, size, 1};
-    offset += size;
+  bool allConstant = llvm::all_of(sizes, [](OpFoldResult s) {
+    return getConstantIntValue(s).has_value();
+  });
+  if (int64_t(sizes.size()) != outputs ||
+      llvm::any_of(sizes, [](OpFoldResult s) {
+        auto c = getConstantIntValue(s);
+        return c && *c < 0;
+      }))
+    return n.error() << "split sizes do not fit " << outputs << " outputs";
+  if (allConstant && dimConst) {
+    int64_t sum = 0;
+    for (OpFoldResult s : sizes)
+      sum += *getConstantIntValue(s);
+    if (sum != *dimConst)
+      return n.error() << "split sizes do not add up to dim " << *dimConst
+                       << " for " << outputs << " outputs";
+  }
+  OpFoldResult offset = m.constant(0);
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    SmallVector<MixedSlice> dims = wholeDims(n, *x);
+    bool empty = isConstantIntValue(size, 0);
+    dims[*axis] = {empty ? m.constant(0) : offset, size, m.constant(1)};
+    offset = m.add(offset, size);
     if (failed(setCreated(n, createSlice(n, *x, dims), i)))
       return failure();
   }
@@ -243,6 +383,72 @@ static Value scalarConstant(NodeImporter &n, Type elementType, double value) {
       .getResult();
 }
 
+/// kiln.pad of `x` by `pads` (begin pads, then end pads; static or run
+/// time) with `value`, recording the result's dims.
+static FailureOr<Value> createPad(NodeImporter &n, Value x, Value value,
+                                  StringRef mode,
+                                  ArrayRef<OpFoldResult> pads) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<int64_t> staticPads;
+  SmallVector<Value> operands = {x, value};
+  for (OpFoldResult p : pads) {
+    auto c = getConstantIntValue(p);
+    staticPads.push_back(c ? *c : kDyn);
+    if (!c)
+      operands.push_back(cast<Value>(p));
+  }
+  auto padded = n.create<PadOp>(
+      operands, {n.namedAttr("mode", n.b.getStringAttr(mode)),
+                 n.namedAttr("pads", n.b.getDenseI64ArrayAttr(staticPads))});
+  if (failed(padded))
+    return failure();
+  IndexMath m = n.math();
+  for (int64_t d = 0; d < rank; ++d)
+    n.graph.setDim(*padded, d,
+                   m.add(m.add(n.graph.dimOf(x, d), pads[d]), pads[d + rank]));
+  return padded;
+}
+
+/// CenterCropPad(x, shape){axes} → kiln.slice of the centred window where
+/// x is larger, then kiln.pad (zeros, centred) where it is smaller.
+static LogicalResult convertCenterCropPad(NodeImporter &n) {
+  if (failed(n.checkAttributes({"axes"})))
+    return failure();
+  auto x = n.input(0);
+  auto shape = n.shapeInput(1, "shape");
+  if (failed(x) || failed(shape))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  auto axesAttr =
+      n.intsAttr("axes", llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+  if (failed(axesAttr))
+    return failure();
+  if (axesAttr->size() != shape->elems.size())
+    return n.error() << "shape has " << shape->elems.size() << " entries for "
+                     << axesAttr->size() << " axes";
+  IndexMath m = n.math();
+  SmallVector<MixedSlice> dims = wholeDims(n, *x);
+  SmallVector<OpFoldResult> pads(2 * rank, m.constant(0));
+  for (auto [i, given] : llvm::enumerate(*axesAttr)) {
+    auto axis = normalizeAxis(n, given, rank, "axis");
+    if (failed(axis))
+      return failure();
+    OpFoldResult dim = n.graph.dimOf(*x, *axis), want = shape->elems[i];
+    OpFoldResult crop = m.max(m.sub(dim, want), m.constant(0));
+    OpFoldResult pad = m.max(m.sub(want, dim), m.constant(0));
+    dims[*axis] = {m.div(crop, m.constant(2)), m.sub(dim, crop),
+                   m.constant(1)};
+    pads[*axis] = m.div(pad, m.constant(2));
+    pads[*axis + rank] = m.sub(pad, pads[*axis]);
+  }
+  auto cropped = createSlice(n, *x, dims);
+  if (failed(cropped))
+    return failure();
+  Value zero = scalarConstant(n, type.getElementType(), 0);
+  return setCreated(n, createPad(n, *cropped, zero, "constant", pads));
+}
+
 /// Pad(x, pads, value?, axes?){mode} → kiln.pad (negative pads: kiln.slice
 /// first).
 static LogicalResult convertPad(NodeImporter &n) {
@@ -257,45 +463,74 @@ static LogicalResult convertPad(NodeImporter &n) {
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  auto given = asInputs ? n.constantInts(1, "pads")
-                        : n.intsAttr("pads", std::nullopt);
-  if (failed(given))
-    return failure();
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> given;
+  if (asInputs) {
+    auto v = n.shapeInput(1, "pads");
+    if (failed(v))
+      return failure();
+    given = v->elems;
+  } else {
+    auto v = n.intsAttr("pads", std::nullopt);
+    if (failed(v))
+      return failure();
+    for (int64_t p : *v)
+      given.push_back(m.constant(p));
+  }
+  SmallVector<OpFoldResult> axes;
+  for (int64_t d = 0; d < rank; ++d)
+    axes.push_back(m.constant(d));
   if (asInputs && n.hasInput(3)) {
-    auto a = n.constantInts(3, "axes");
+    auto a = n.shapeInput(3, "axes");
     if (failed(a))
       return failure();
     axes.clear();
-    for (int64_t v : *a) {
-      auto axis = normalizeAxis(n, v, rank, "axis");
+    for (OpFoldResult v : a->elems) {
+      auto c = getConstantIntValue(v);
+      if (!c) {
+        // Negative axes count from the end.
+        axes.push_back(m.select(
+            m.cmp(arith::CmpIPredicate::slt, v, m.constant(0)),
+            m.add(v, m.constant(rank)), v));
+        continue;
+      }
+      auto axis = normalizeAxis(n, *c, rank, "axis");
       if (failed(axis))
         return failure();
-      axes.push_back(*axis);
+      axes.push_back(m.constant(*axis));
     }
   }
-  if (given->size() != 2 * axes.size())
+  if (given.size() != 2 * axes.size())
     return n.error() << "expected " << 2 * axes.size() << " pads, got "
-                     << given->size();
-  SmallVector<int64_t> pads(2 * rank, 0);
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    pads[axis] = (*given)[i];
-    pads[axis + rank] = (*given)[i + axes.size()];
-  }
+                     << given.size();
+  // Every dim takes the pads of the axis entry that names it.
+  SmallVector<OpFoldResult> pads(2 * rank, m.constant(0));
+  for (int64_t d = 0; d < rank; ++d)
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      OpFoldResult named = m.cmp(arith::CmpIPredicate::eq, axis, m.constant(d));
+      pads[d] = m.select(named, given[i], pads[d]);
+      pads[d + rank] = m.select(named, given[i + axes.size()], pads[d + rank]);
+    }
+  // Negative pads crop: slice first, then pad by what is positive.
   Value input = *x;
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; })) {
-    SmallVector<DimSlice> dims = wholeDims(type);
+  auto mayBeNegative = [](OpFoldResult p) {
+    auto c = getConstantIntValue(p);
+    return c ? *c < 0 : !IndexMath::isNonNegative(p);
+  };
+  if (llvm::any_of(pads, mayBeNegative)) {
+    SmallVector<MixedSlice> dims = wholeDims(n, input);
     for (int64_t d = 0; d < rank; ++d) {
-      int64_t lo = std::min<int64_t>(pads[d], 0),
-              hi = std::min<int64_t>(pads[d + rank], 0);
-      if (!lo && !hi)
+      if (!mayBeNegative(pads[d]) && !mayBeNegative(pads[d + rank]))
         continue;
-      int64_t dim = type.getDimSize(d);
-      if (dim == kDyn)
-        return n.error() << "negative pad of dynamic dim " << d;
-      dims[d] = {-lo, std::max<int64_t>(0, dim + lo + hi), 1};
-      pads[d] = std::max<int64_t>(pads[d], 0);
-      pads[d + rank] = std::max<int64_t>(pads[d + rank], 0);
+      OpFoldResult cropLo = m.max(m.sub(m.constant(0), pads[d]), m.constant(0));
+      OpFoldResult cropHi =
+          m.max(m.sub(m.constant(0), pads[d + rank]), m.constant(0));
+      OpFoldResult dim = n.graph.dimOf(input, d);
+      dims[d] = {cropLo,
+                 m.max(m.sub(m.sub(dim, cropLo), cropHi), m.constant(0)),
+                 m.constant(1)};
+      pads[d] = m.max(pads[d], m.constant(0));
+      pads[d + rank] = m.max(pads[d + rank], m.constant(0));
     }
     auto cropped = createSlice(n, input, dims);
     if (failed(cropped))
@@ -324,10 +559,7 @@ static LogicalResult convertPad(NodeImporter &n) {
       return failure();
     value = scalarConstant(n, type.getElementType(), *f);
   }
-  return setCreated(
-      n, n.create<PadOp>({input, value},
-                         {n.namedAttr("mode", n.b.getStringAttr(*mode)),
-                          n.namedAttr("pads", n.b.getDenseI64ArrayAttr(pads))}));
+  return setCreated(n, createPad(n, input, value, *mode, pads));
 }
 
 /// Input `i` when it is not a constant: a scalar read at run time (the
@@ -404,33 +636,64 @@ static LogicalResult convertCumSum(NodeImporter &n) {
   return setCreated(n, n.createTyped<CumSumOp>(x->getType(), {*x}, attrs));
 }
 
+/// OneHot's depth: a constant, or (int or float) read at run time.
+static FailureOr<OpFoldResult> oneHotDepth(NodeImporter &n) {
+  auto depth = n.input(1);
+  if (failed(depth))
+    return failure();
+  auto type = cast<RankedTensorType>(depth->getType());
+  if (!type.hasStaticShape() || type.getNumElements() != 1)
+    return n.error() << "depth must be a scalar";
+  auto constant = depth->getDefiningOp<ConstantOp>();
+  if (constant && isa<DenseElementsAttr>(constant.getValue())) {
+    auto attr = n.constantInput(1, "depth");
+    if (failed(attr))
+      return failure();
+    double value = isa<FloatType>(attr->getElementType())
+                       ? (*attr->getValues<APFloat>().begin()).convertToDouble()
+                       : double((*attr->getValues<APInt>().begin()).getSExtValue());
+    return OpFoldResult(n.b.getIndexAttr(int64_t(value)));
+  }
+  Type et = type.getElementType();
+  if (!isa<FloatType>(et) && !et.isSignlessInteger())
+    return n.error() << "depth must be a number, got " << et;
+  SmallVector<Value> at(type.getRank(),
+                        arith::ConstantIndexOp::create(n.b, n.loc, 0));
+  Value v = tensor::ExtractOp::create(n.b, n.loc, *depth, at);
+  if (isa<FloatType>(et))
+    v = arith::FPToSIOp::create(n.b, n.loc, n.b.getI64Type(), v);
+  return OpFoldResult(
+      arith::IndexCastOp::create(n.b, n.loc, n.b.getIndexType(), v).getResult());
+}
+
 /// OneHot(indices, depth, values){axis} → kiln.one_hot.
 static LogicalResult convertOneHot(NodeImporter &n) {
   if (failed(n.checkAttributes({"axis"})))
     return failure();
   auto indices = n.input(0);
-  auto depthAttr = n.constantInput(1, "depth");
+  auto depth = oneHotDepth(n);
   auto values = n.input(2);
   auto axisAttr = n.intAttr("axis", -1);
-  if (failed(indices) || failed(depthAttr) || failed(values) ||
-      failed(axisAttr))
+  if (failed(indices) || failed(depth) || failed(values) || failed(axisAttr))
     return failure();
-  if (depthAttr->getNumElements() != 1)
-    return n.error() << "depth must be a scalar";
-  double depth = isa<FloatType>(depthAttr->getElementType())
-                     ? (*depthAttr->getValues<APFloat>().begin())
-                           .convertToDouble()
-                     : double((*depthAttr->getValues<APInt>().begin())
-                                  .getSExtValue());
   int64_t rank = cast<RankedTensorType>(indices->getType()).getRank();
   auto axis = normalizeAxis(n, *axisAttr, rank + 1, "axis");
   if (failed(axis))
     return failure();
-  return setCreated(
-      n, n.create<OneHotOp>(
-             {*indices, *values},
-             {n.namedAttr("axis", n.b.getI64IntegerAttr(*axis)),
-              n.namedAttr("depth", n.b.getI64IntegerAttr(int64_t(depth)))}));
+  auto depthConst = getConstantIntValue(*depth);
+  SmallVector<Value> operands = {*indices, *values};
+  if (!depthConst)
+    operands.push_back(cast<Value>(*depth));
+  auto result = n.create<OneHotOp>(
+      operands,
+      {n.namedAttr("axis", n.b.getI64IntegerAttr(*axis)),
+       n.namedAttr("depth", n.b.getI64IntegerAttr(depthConst ? *depthConst
+                                                             : kDyn))});
+  if (failed(result))
+    return failure();
+  n.graph.setDim(*result, *axis, *depth);
+  n.setResult(*result);
+  return success();
 }
 
 /// ScatterElements / Scatter(data, indices, updates){axis, reduction} →
@@ -488,32 +751,39 @@ static LogicalResult convertTopK(NodeImporter &n) {
   auto largest = n.intAttr("largest", 1);
   if (failed(x) || failed(axisAttr) || failed(largest))
     return failure();
-  FailureOr<SmallVector<int64_t>> ks =
-      kAsInput ? n.constantInts(1, "K")
-               : FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>());
-  if (!kAsInput) {
-    auto k = n.intAttr("k", -1);
-    if (failed(k))
+  OpFoldResult k;
+  if (kAsInput) {
+    auto ks = n.shapeInput(1, "K");
+    if (failed(ks))
       return failure();
-    ks->push_back(*k);
+    if (ks->elems.size() != 1)
+      return n.error() << "K must hold one value";
+    k = ks->elems.front();
+  } else {
+    auto kAttr = n.intAttr("k", -1);
+    if (failed(kAttr))
+      return failure();
+    k = n.b.getIndexAttr(*kAttr);
   }
-  if (failed(ks))
-    return failure();
-  if (ks->size() != 1)
-    return n.error() << "K must hold one value";
   auto type = cast<RankedTensorType>(x->getType());
   auto axis = normalizeAxis(n, *axisAttr, type.getRank(), "axis");
   if (failed(axis))
     return failure();
-  int64_t k = ks->front(), dim = type.getDimSize(*axis);
-  if (k < 0 || (dim != kDyn && k > dim))
-    return n.error() << "K = " << k << " is out of range for dim " << dim;
+  auto kConst = getConstantIntValue(k);
+  int64_t dim = type.getDimSize(*axis);
+  if (kConst && (*kConst < 0 || (dim != kDyn && *kConst > dim)))
+    return n.error() << "K = " << *kConst << " is out of range for dim "
+                     << dim;
   SmallVector<int64_t> shape(type.getShape());
-  shape[*axis] = k;
+  shape[*axis] = kConst ? *kConst : kDyn;
   auto op = TopKOp::create(
       n.b, n.loc, RankedTensorType::get(shape, type.getElementType()),
-      RankedTensorType::get(shape, n.b.getI64Type()), *x, *axis, k,
-      *largest != 0);
+      RankedTensorType::get(shape, n.b.getI64Type()), *x, *axis,
+      kConst ? *kConst : kDyn, *largest != 0,
+      kConst ? Value() : cast<Value>(k));
+  for (Value result : op->getResults())
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      n.graph.setDim(result, d, d == *axis ? k : n.graph.dimOf(*x, d));
   n.setResult(op.getValues(), 0);
   n.setResult(op.getIndices(), 1);
   return success();
@@ -533,6 +803,7 @@ void mlir::kiln::onnx::registerIndexingOps(ConverterMap &map) {
   map["Slice"] = convertSlice;
   map["Split"] = convertSplit;
   map["Pad"] = convertPad;
+  map["CenterCropPad"] = convertCenterCropPad;
   map["Trilu"] = convertTrilu;
   map["CumSum"] = convertCumSum;
   map["OneHot"] = convertOneHot;

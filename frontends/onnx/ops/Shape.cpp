@@ -11,6 +11,8 @@
 
 #include "frontends/onnx/GraphImporter.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/Support/InterleavedRange.h"
 
 #include <cmath>
@@ -43,6 +45,159 @@ static LogicalResult reshapeTo(NodeImporter &n, Value x,
   return success();
 }
 
+/// Creates kiln.reshape of `x` to `sizes` (static where constant), with the
+/// run-time sizes as operands when more than one dim is dynamic (a single one
+/// follows from the element count), and records the result's dims.
+static FailureOr<Value> reshapeToSizes(NodeImporter &n, Value x,
+                                       ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> operands = {x}, dynamic;
+  for (OpFoldResult size : sizes) {
+    auto c = getConstantIntValue(size);
+    shape.push_back(c ? *c : kDyn);
+    if (!c)
+      dynamic.push_back(cast<Value>(size));
+  }
+  if (dynamic.size() > 1)
+    llvm::append_range(operands, dynamic);
+  auto result = n.createTyped<ReshapeOp>(
+      RankedTensorType::get(shape, type.getElementType()), operands);
+  if (failed(result))
+    return failure();
+  for (auto [d, size] : llvm::enumerate(sizes))
+    n.graph.setDim(*result, d, size);
+  return result;
+}
+
+static LogicalResult setReshaped(NodeImporter &n, FailureOr<Value> value) {
+  if (failed(value))
+    return failure();
+  n.setResult(*value);
+  return success();
+}
+
+/// Static factor and dynamic dims of a product of sizes.
+struct Product {
+  int64_t constant = 1;
+  SmallVector<Value> dims;
+};
+
+static Product productOf(ArrayRef<OpFoldResult> sizes) {
+  Product p;
+  for (OpFoldResult s : sizes) {
+    if (auto c = getConstantIntValue(s))
+      p.constant *= *c;
+    else
+      p.dims.push_back(cast<Value>(s));
+  }
+  return p;
+}
+
+/// The size of Reshape's -1 entry: in.numel / product(known), cancelling the
+/// dynamic dims both sides share so that [batch, seq, 768] into
+/// [batch, seq, -1, 64] gives a static 12.
+static FailureOr<OpFoldResult> inferredSize(NodeImporter &n, Value x,
+                                            ArrayRef<OpFoldResult> known) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> inDims;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    inDims.push_back(n.graph.dimOf(x, d));
+  Product total = productOf(inDims), rest = productOf(known);
+  for (auto it = rest.dims.begin(); it != rest.dims.end();) {
+    auto match = llvm::find(total.dims, *it);
+    if (match == total.dims.end()) {
+      ++it;
+      continue;
+    }
+    total.dims.erase(match);
+    it = rest.dims.erase(it);
+  }
+  IndexMath m = n.math();
+  if (rest.dims.empty()) {
+    if (rest.constant == 0 ||
+        (total.dims.empty() && total.constant % rest.constant))
+      return n.error() << "cannot reshape " << type << " with -1 in the "
+                       << "shape";
+    OpFoldResult size = m.constant(1);
+    for (Value d : total.dims)
+      size = m.mul(size, d);
+    if (total.constant % rest.constant == 0)
+      return m.mul(size, m.constant(total.constant / rest.constant));
+    return m.div(m.mul(size, m.constant(total.constant)),
+                 m.constant(rest.constant));
+  }
+  OpFoldResult numel = m.constant(1), count = m.constant(1);
+  for (OpFoldResult d : inDims)
+    numel = m.mul(numel, d);
+  for (OpFoldResult k : known)
+    count = m.mul(count, k);
+  return m.div(numel, count);
+}
+
+/// Result sizes of Reshape(x, requested) per ONNX: 0 copies the input dim
+/// (unless allowzero), -1 is inferred. Entries known only at run time may be
+/// 0 or -1 themselves unless they are dims; then each size is selected at
+/// run time.
+static FailureOr<SmallVector<OpFoldResult>>
+reshapeSizes(NodeImporter &n, Value x, ArrayRef<OpFoldResult> requested,
+             bool allowZero) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> sizes;
+  bool structural = llvm::all_of(requested, [](OpFoldResult e) {
+    return getConstantIntValue(e) || IndexMath::isNonNegative(e);
+  });
+  if (!structural) {
+    SmallVector<OpFoldResult> isInferred;
+    OpFoldResult count = m.constant(1), numel = m.constant(1);
+    for (int64_t d = 0; d < rank; ++d)
+      numel = m.mul(numel, n.graph.dimOf(x, d));
+    for (auto [i, e] : llvm::enumerate(requested)) {
+      OpFoldResult size = e;
+      if (!allowZero && int64_t(i) < rank)
+        size = m.select(m.cmp(arith::CmpIPredicate::eq, e, m.constant(0)),
+                        n.graph.dimOf(x, i), e);
+      isInferred.push_back(
+          m.cmp(arith::CmpIPredicate::eq, e, m.constant(-1)));
+      sizes.push_back(size);
+      count = m.mul(count, m.select(isInferred.back(), m.constant(1), size));
+    }
+    OpFoldResult inferred = m.div(numel, m.max(count, m.constant(1)));
+    for (auto [size, inf] : llvm::zip(sizes, isInferred))
+      size = m.select(inf, inferred, size);
+    return sizes;
+  }
+  int inferred = -1;
+  for (auto [i, e] : llvm::enumerate(requested)) {
+    auto c = getConstantIntValue(e);
+    if (c && *c == 0 && !allowZero) {
+      if (int64_t(i) >= rank)
+        return n.error() << "shape entry " << i << " is 0 but the input has "
+                         << "rank " << rank;
+      sizes.push_back(n.graph.dimOf(x, i));
+    } else if (c && *c == -1) {
+      if (inferred >= 0)
+        return n.error() << "shape has more than one -1";
+      inferred = i;
+      sizes.push_back(OpFoldResult());
+    } else if (c && *c < 0) {
+      return n.error() << "invalid shape entry " << *c;
+    } else {
+      sizes.push_back(e);
+    }
+  }
+  if (inferred >= 0) {
+    SmallVector<OpFoldResult> known(sizes);
+    known.erase(known.begin() + inferred);
+    auto size = inferredSize(n, x, known);
+    if (failed(size))
+      return failure();
+    sizes[inferred] = *size;
+  }
+  return sizes;
+}
+
 /// Reshape(x, shape) → kiln.reshape x (0 copies a dim unless allowzero; -1 is
 /// inferred).
 static LogicalResult convertReshape(NodeImporter &n) {
@@ -51,66 +206,30 @@ static LogicalResult convertReshape(NodeImporter &n) {
                                             : ArrayRef<StringRef>{"shape"})))
     return failure();
   auto x = n.input(0);
-  if (failed(x))
-    return failure();
-  auto requested = shapeAsInput ? n.constantInts(1, "shape")
-                                : n.intsAttr("shape", std::nullopt);
   auto allowZero = n.intAttr("allowzero", 0);
-  if (failed(requested) || failed(allowZero))
+  if (failed(x) || failed(allowZero))
     return failure();
-  ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
-  SmallVector<int64_t> shape;
-  int inferred = -1;
-  // Dynamic input dims copied by a 0 entry: they cancel out of -1's size.
-  SmallVector<size_t, 4> copiedDynamic;
-  for (auto [i, d] : llvm::enumerate(*requested)) {
-    if (d == 0 && !*allowZero) {
-      if (i >= in.size())
-        return n.error() << "shape entry " << i << " is 0 but the input has "
-                         << "rank " << in.size();
-      shape.push_back(in[i]);
-      if (in[i] == kDyn)
-        copiedDynamic.push_back(i);
-    } else if (d == -1) {
-      if (inferred >= 0)
-        return n.error() << "shape has more than one -1";
-      inferred = i;
-      shape.push_back(kDyn);
-    } else if (d < 0) {
-      return n.error() << "invalid shape entry " << d;
-    } else {
-      shape.push_back(d);
-    }
+  SmallVector<OpFoldResult> requested;
+  if (shapeAsInput) {
+    auto shape = n.shapeInput(1, "shape");
+    if (failed(shape))
+      return failure();
+    requested = shape->elems;
+  } else {
+    auto shape = n.intsAttr("shape", std::nullopt);
+    if (failed(shape))
+      return failure();
+    for (int64_t d : *shape)
+      requested.push_back(n.b.getIndexAttr(d));
   }
-  if (inferred >= 0) {
-    SmallVector<int64_t> known(shape);
-    known.erase(known.begin() + inferred);
-    int64_t total = product(in), rest = product(known);
-    if (total == kDyn && rest == kDyn) {
-      // [?, 4, 16] with [0, -1]: -1 is 64 when every dynamic input dim is
-      // copied (the only dynamic factors on both sides are the same dims).
-      bool cancels = llvm::all_of(llvm::enumerate(in), [&](auto dim) {
-        return dim.value() != kDyn || llvm::is_contained(copiedDynamic, dim.index());
-      });
-      if (cancels && llvm::count(known, kDyn) == (int64_t)copiedDynamic.size()) {
-        auto staticProduct = [](ArrayRef<int64_t> dims) {
-          int64_t p = 1;
-          for (int64_t d : dims)
-            p *= d == kDyn ? 1 : d;
-          return p;
-        };
-        total = staticProduct(in);
-        rest = staticProduct(known);
-      }
-    }
-    if (total != kDyn && rest != kDyn) {
-      if (rest == 0 || total % rest)
-        return n.error() << "cannot reshape " << x->getType() << " with -1 "
-                         << "in the shape";
-      shape[inferred] = total / rest;
-    }
-  }
-  return reshapeTo(n, *x, shape);
+  auto sizes = reshapeSizes(n, *x, requested, *allowZero != 0);
+  if (failed(sizes))
+    return failure();
+  auto result = reshapeToSizes(n, *x, *sizes);
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
+  return success();
 }
 
 /// Flatten(x) → kiln.reshape x to 2-D at `axis`.
@@ -247,27 +366,55 @@ static LogicalResult convertConstant(NodeImporter &n) {
 //===----------------------------------------------------------------------===//
 
 /// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an optional
-/// constant input after.
-static FailureOr<std::optional<SmallVector<int64_t>>>
+/// input after (possibly known only at run time).
+static FailureOr<std::optional<SmallVector<OpFoldResult>>>
 squeezeAxes(NodeImporter &n) {
+  using Axes = std::optional<SmallVector<OpFoldResult>>;
   if (n.opset() < 13) {
     if (failed(n.checkAttributes({"axes"})))
       return failure();
     if (!n.attr("axes"))
-      return std::optional<SmallVector<int64_t>>();
+      return Axes();
     auto axes = n.intsAttr("axes", std::nullopt);
     if (failed(axes))
       return failure();
-    return std::optional<SmallVector<int64_t>>(*axes);
+    SmallVector<OpFoldResult> mixed;
+    for (int64_t a : *axes)
+      mixed.push_back(n.b.getIndexAttr(a));
+    return Axes(mixed);
   }
   if (failed(n.checkAttributes({})))
     return failure();
   if (!n.hasInput(1))
-    return std::optional<SmallVector<int64_t>>();
-  auto axes = n.constantInts(1, "axes");
+    return Axes();
+  auto axes = n.shapeInput(1, "axes");
   if (failed(axes))
     return failure();
-  return std::optional<SmallVector<int64_t>>(*axes);
+  return Axes(axes->elems);
+}
+
+/// The constants of `values`, or nullopt if one is known only at run time.
+static std::optional<SmallVector<int64_t>>
+constantsOf(ArrayRef<OpFoldResult> values) {
+  SmallVector<int64_t> out;
+  for (OpFoldResult v : values) {
+    auto c = getConstantIntValue(v);
+    if (!c)
+      return std::nullopt;
+    out.push_back(*c);
+  }
+  return out;
+}
+
+/// Run-time axes in [-rank, rank) as non-negative index values.
+static SmallVector<OpFoldResult> wrapAxes(IndexMath &m,
+                                          ArrayRef<OpFoldResult> axes,
+                                          int64_t rank) {
+  SmallVector<OpFoldResult> out;
+  for (OpFoldResult a : axes)
+    out.push_back(m.select(m.cmp(arith::CmpIPredicate::slt, a, m.constant(0)),
+                           m.add(a, m.constant(rank)), a));
+  return out;
 }
 
 /// Sorted, de-duplicated, non-negative axes; fails on out-of-range entries.
@@ -287,16 +434,44 @@ normalizeAxes(NodeImporter &n, ArrayRef<int64_t> axes, int64_t rank) {
 }
 
 /// Squeeze(x, axes?) → kiln.reshape x without the size-1 `axes` (default:
-/// every size-1 dim).
+/// every size-1 dim). Axes known only at run time select, for each result
+/// dim, the input dim it is at run time.
 static LogicalResult convertSqueeze(NodeImporter &n) {
   auto x = n.input(0);
   auto axesOrNone = squeezeAxes(n);
   if (failed(x) || failed(axesOrNone))
     return failure();
   ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
+  int64_t rank = in.size();
+  IndexMath m = n.math();
   SmallVector<int64_t> axes;
   if (*axesOrNone) {
-    auto normalized = normalizeAxes(n, **axesOrNone, in.size());
+    auto constant = constantsOf(**axesOrNone);
+    if (!constant) {
+      SmallVector<OpFoldResult> given = wrapAxes(m, **axesOrNone, rank);
+      int64_t outRank = rank - given.size();
+      if (outRank < 0)
+        return n.error() << "more axes than dims";
+      // Input dim i lands at i - (squeezed dims before it) unless squeezed.
+      SmallVector<OpFoldResult> sizes(outRank, m.constant(1));
+      OpFoldResult before = m.constant(0);
+      for (int64_t i = 0; i < rank; ++i) {
+        OpFoldResult squeezed = m.constant(0);
+        for (OpFoldResult a : given)
+          squeezed = m.max(squeezed,
+                           m.cmp(arith::CmpIPredicate::eq, a, m.constant(i)));
+        OpFoldResult at = m.sub(m.constant(i), before);
+        for (int64_t o = 0; o < outRank; ++o) {
+          OpFoldResult here = m.select(
+              squeezed, m.constant(0),
+              m.cmp(arith::CmpIPredicate::eq, at, m.constant(o)));
+          sizes[o] = m.select(here, n.graph.dimOf(*x, i), sizes[o]);
+        }
+        before = m.add(before, squeezed);
+      }
+      return setReshaped(n, reshapeToSizes(n, *x, sizes));
+    }
+    auto normalized = normalizeAxes(n, *constant, rank);
     if (failed(normalized))
       return failure();
     axes = *normalized;
@@ -309,20 +484,21 @@ static LogicalResult convertSqueeze(NodeImporter &n) {
         axes.push_back(d);
     }
   }
-  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
   for (auto [d, size] : llvm::enumerate(in)) {
     if (!llvm::is_contained(axes, int64_t(d))) {
-      shape.push_back(size);
+      sizes.push_back(n.graph.dimOf(*x, d));
       continue;
     }
     if (size != 1 && size != kDyn)
       return n.error() << "cannot squeeze dim " << d << " of size " << size;
   }
-  return reshapeTo(n, *x, shape);
+  return setReshaped(n, reshapeToSizes(n, *x, sizes));
 }
 
 /// Unsqueeze(x, axes) → kiln.reshape x with size-1 dims inserted at `axes`
-/// (positions in the result).
+/// (positions in the result; with run-time axes each result dim selects
+/// 1 or the input dim it is at run time).
 static LogicalResult convertUnsqueeze(NodeImporter &n) {
   auto x = n.input(0);
   auto axesOrNone = squeezeAxes(n);
@@ -332,14 +508,36 @@ static LogicalResult convertUnsqueeze(NodeImporter &n) {
     return n.error() << "missing required axes";
   ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
   int64_t rank = in.size() + (*axesOrNone)->size();
-  auto axes = normalizeAxes(n, **axesOrNone, rank);
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> sizes;
+  auto constant = constantsOf(**axesOrNone);
+  if (!constant) {
+    SmallVector<OpFoldResult> given = wrapAxes(m, **axesOrNone, rank);
+    OpFoldResult before = m.constant(0);
+    for (int64_t o = 0; o < rank; ++o) {
+      OpFoldResult inserted = m.constant(0);
+      for (OpFoldResult a : given)
+        inserted = m.max(inserted,
+                         m.cmp(arith::CmpIPredicate::eq, a, m.constant(o)));
+      OpFoldResult from = m.sub(m.constant(o), before);
+      OpFoldResult size = m.constant(1);
+      for (int64_t i = 0; i < int64_t(in.size()); ++i)
+        size = m.select(m.cmp(arith::CmpIPredicate::eq, from, m.constant(i)),
+                        n.graph.dimOf(*x, i), size);
+      sizes.push_back(m.select(inserted, m.constant(1), size));
+      before = m.add(before, inserted);
+    }
+    return setReshaped(n, reshapeToSizes(n, *x, sizes));
+  }
+  auto axes = normalizeAxes(n, *constant, rank);
   if (failed(axes))
     return failure();
-  SmallVector<int64_t> shape;
   size_t next = 0;
   for (int64_t d = 0; d < rank; ++d)
-    shape.push_back(llvm::is_contained(*axes, d) ? 1 : in[next++]);
-  return reshapeTo(n, *x, shape);
+    sizes.push_back(llvm::is_contained(*axes, d)
+                        ? OpFoldResult(m.constant(1))
+                        : n.graph.dimOf(*x, next++));
+  return setReshaped(n, reshapeToSizes(n, *x, sizes));
 }
 
 /// Identity(x) → x.
@@ -357,11 +555,34 @@ static LogicalResult convertIdentity(NodeImporter &n) {
 // Expand, Tile, DepthToSpace, SpaceToDepth
 //===----------------------------------------------------------------------===//
 
-static FailureOr<Value> expandTo(NodeImporter &n, Value x,
-                                 ArrayRef<int64_t> shape) {
+/// Creates kiln.expand of `x` to `sizes`: a dynamic result dim that keeps x's
+/// dim gets `tensor.dim` of x (read as is), others their run-time size (x's
+/// dim broadcasts at run time if it is 1).
+static FailureOr<Value> expandToSizes(NodeImporter &n, Value x,
+                                      ArrayRef<OpFoldResult> sizes,
+                                      ArrayRef<bool> keepsDim) {
   auto type = cast<RankedTensorType>(x.getType());
-  return n.createTyped<ExpandOp>(
-      RankedTensorType::get(shape, type.getElementType()), {x});
+  int64_t lead = sizes.size() - type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> operands = {x};
+  for (auto [d, size] : llvm::enumerate(sizes)) {
+    auto c = getConstantIntValue(size);
+    shape.push_back(c ? *c : kDyn);
+    if (c)
+      continue;
+    if (keepsDim[d])
+      operands.push_back(
+          tensor::DimOp::create(n.b, n.loc, x, int64_t(d) - lead));
+    else
+      operands.push_back(cast<Value>(size));
+  }
+  auto result = n.createTyped<ExpandOp>(
+      RankedTensorType::get(shape, type.getElementType()), operands);
+  if (failed(result))
+    return failure();
+  for (auto [d, size] : llvm::enumerate(sizes))
+    n.graph.setDim(*result, d, size);
+  return result;
 }
 
 /// Expand(x, shape) → kiln.expand x to broadcast(x.shape, shape).
@@ -369,15 +590,53 @@ static LogicalResult convertExpand(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
     return failure();
   auto x = n.input(0);
-  auto requested = n.constantInts(1, "shape");
+  auto requested = n.shapeInput(1, "shape");
   if (failed(x) || failed(requested))
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
-  auto shape = broadcastShapes(type.getShape(), *requested);
-  if (failed(shape) || llvm::any_of(*requested, [](int64_t d) { return d < 0; }))
-    return n.error() << "cannot expand " << type << " to shape ["
-                     << llvm::interleaved(*requested) << "]";
-  auto result = expandTo(n, *x, *shape);
+  ArrayRef<OpFoldResult> want = requested->elems;
+  int64_t rank = std::max<int64_t>(type.getRank(), want.size());
+  int64_t xLead = rank - type.getRank(), sLead = rank - want.size();
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<bool> keepsDim;
+  auto fail = [&] {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    for (OpFoldResult e : want) {
+      auto c = getConstantIntValue(e);
+      os << (text.empty() ? "" : ", ") << (c ? std::to_string(*c) : "?");
+    }
+    return n.error() << "cannot expand " << type << " to shape [" << text
+                     << "]";
+  };
+  for (int64_t d = 0; d < rank; ++d) {
+    OpFoldResult in = d >= xLead ? n.graph.dimOf(*x, d - xLead)
+                                 : OpFoldResult(m.constant(1));
+    OpFoldResult s = d >= sLead ? want[d - sLead] : OpFoldResult(m.constant(1));
+    auto ci = getConstantIntValue(in), cs = getConstantIntValue(s);
+    bool keeps = false;
+    OpFoldResult size;
+    if (cs && *cs < 0)
+      return fail();
+    if ((cs && *cs == 1) || in == s) {
+      size = in;
+      keeps = d >= xLead;
+    } else if (ci && *ci == 1) {
+      size = s;
+    } else if (ci) {
+      if (cs && *cs != *ci)
+        return fail();
+      size = in;
+    } else if (cs) {
+      size = s; // x's dim is 1 or equal at run time
+    } else {
+      size = m.max(in, s);
+    }
+    sizes.push_back(size);
+    keepsDim.push_back(keeps);
+  }
+  auto result = expandToSizes(n, *x, sizes, keepsDim);
   if (failed(result))
     return failure();
   n.setResult(*result);
@@ -390,29 +649,34 @@ static LogicalResult convertTile(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
     return failure();
   auto x = n.input(0);
-  auto repeats = n.constantInts(1, "repeats");
+  auto repeats = n.shapeInput(1, "repeats");
   if (failed(x) || failed(repeats))
     return failure();
-  ArrayRef<int64_t> in = cast<RankedTensorType>(x->getType()).getShape();
-  if (repeats->size() != in.size() ||
-      llvm::any_of(*repeats, [](int64_t r) { return r < 0; }))
-    return n.error() << "repeats must hold " << in.size()
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  if (int64_t(repeats->elems.size()) != rank ||
+      llvm::any_of(repeats->elems, [](OpFoldResult r) {
+        auto c = getConstantIntValue(r);
+        return c && *c < 0;
+      }))
+    return n.error() << "repeats must hold " << rank
                      << " non-negative entries";
-  SmallVector<int64_t> split, expanded, result;
-  for (auto [d, r] : llvm::zip(in, *repeats)) {
-    split.append({1, d});
-    expanded.append({r, d});
-    result.push_back(d == kDyn ? kDyn : r * d);
+  IndexMath m = n.math();
+  SmallVector<OpFoldResult> split, expanded, result;
+  SmallVector<bool> keepsDim;
+  for (auto [d, r] : llvm::enumerate(repeats->elems)) {
+    OpFoldResult dim = n.graph.dimOf(*x, d);
+    split.append({m.constant(1), dim});
+    expanded.append({r, dim});
+    keepsDim.append({false, true});
+    result.push_back(m.mul(r, dim));
   }
-  auto type = cast<RankedTensorType>(x->getType());
-  auto reshaped = n.createTyped<ReshapeOp>(
-      RankedTensorType::get(split, type.getElementType()), {*x});
+  auto reshaped = reshapeToSizes(n, *x, split);
   if (failed(reshaped))
     return failure();
-  auto tiled = expandTo(n, *reshaped, expanded);
+  auto tiled = expandToSizes(n, *reshaped, expanded, keepsDim);
   if (failed(tiled))
     return failure();
-  return reshapeTo(n, *tiled, result);
+  return setReshaped(n, reshapeToSizes(n, *tiled, result));
 }
 
 /// DepthToSpace / SpaceToDepth(x) → reshape, transpose, reshape.
@@ -527,10 +791,15 @@ static LogicalResult convertSize(NodeImporter &n) {
 static LogicalResult convertConstantOfShape(NodeImporter &n) {
   if (failed(n.checkAttributes({"value"})))
     return failure();
-  auto shape = n.constantInts(0, "shape");
-  if (failed(shape))
+  auto shapeValue = n.shapeInput(0, "shape");
+  if (failed(shapeValue))
     return failure();
-  if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+  SmallVector<int64_t> shape;
+  for (OpFoldResult e : shapeValue->elems) {
+    auto c = getConstantIntValue(e);
+    shape.push_back(c ? *c : kDyn);
+  }
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0 && d != kDyn; }))
     return n.error() << "negative dim in shape";
   Attribute element = n.b.getF32FloatAttr(0);
   if (const auto *a = n.attr("value")) {
@@ -545,8 +814,22 @@ static LogicalResult convertConstantOfShape(NodeImporter &n) {
     element = dense.getSplatValue<Attribute>();
   }
   Type elementType = cast<TypedAttr>(element).getType();
-  setConstant(n, DenseElementsAttr::get(
-                     RankedTensorType::get(*shape, elementType), element));
+  if (!llvm::is_contained(shape, kDyn)) {
+    setConstant(n, DenseElementsAttr::get(
+                       RankedTensorType::get(shape, elementType), element));
+    return success();
+  }
+  // Sizes known at run time: broadcast the 0-d value.
+  Value scalar =
+      ConstantOp::create(n.b, n.loc,
+                         DenseElementsAttr::get(
+                             RankedTensorType::get({}, elementType), element))
+          .getResult();
+  auto result = expandToSizes(n, scalar, shapeValue->elems,
+                              SmallVector<bool>(shape.size(), false));
+  if (failed(result))
+    return failure();
+  n.setResult(*result);
   return success();
 }
 
@@ -570,10 +853,97 @@ static FailureOr<double> scalarInput(NodeImporter &n, unsigned i,
   return double(v.getSExtValue());
 }
 
-/// Range(start, limit, delta) → kiln.constant (all three must be constant).
+/// Input `i` of Range as a 0-d tensor.
+static FailureOr<Value> scalarTensorInput(NodeImporter &n, unsigned i) {
+  auto v = n.input(i);
+  if (failed(v))
+    return failure();
+  auto type = cast<RankedTensorType>(v->getType());
+  if (type.getRank() == 0)
+    return v;
+  if (!type.hasStaticShape() || type.getNumElements() != 1)
+    return n.error() << "input " << i << " must be a scalar, got " << type;
+  return n.createTyped<ReshapeOp>(
+      RankedTensorType::get({}, type.getElementType()), {*v});
+}
+
+/// Range(start, limit, delta) with an input known only at run time →
+/// kiln.range start, delta [count].
+static LogicalResult convertRuntimeRange(NodeImporter &n) {
+  auto start = scalarTensorInput(n, 0);
+  auto limit = scalarTensorInput(n, 1);
+  auto delta = scalarTensorInput(n, 2);
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  Type t = cast<RankedTensorType>(start->getType()).getElementType();
+  for (Value v : {*limit, *delta})
+    if (cast<RankedTensorType>(v.getType()).getElementType() != t)
+      return n.error() << "start, limit and delta differ in type";
+  IndexMath m = n.math();
+  OpFoldResult count;
+  if (t.isSignlessInteger() && !t.isInteger(1)) {
+    auto s = n.shapeInput(0, "start"), l = n.shapeInput(1, "limit"),
+         d = n.shapeInput(2, "delta");
+    if (failed(s) || failed(l) || failed(d))
+      return failure();
+    OpFoldResult sv = s->elems[0], lv = l->elems[0], dv = d->elems[0];
+    auto dc = getConstantIntValue(dv);
+    if (dc && *dc == 0)
+      return n.error() << "delta is zero";
+    if (dc && *dc < 0)
+      count = m.ceilDiv(m.sub(sv, lv), m.constant(-*dc));
+    else
+      count = m.ceilDiv(m.sub(lv, sv), dv);
+    count = m.max(count, m.constant(0));
+  } else if (auto ft = dyn_cast<FloatType>(t)) {
+    // n = max(ceil((limit - start) / delta), 0) in the element type.
+    auto read = [&](Value v) {
+      return tensor::ExtractOp::create(n.b, n.loc, v, ValueRange{}).getResult();
+    };
+    Value q = arith::DivFOp::create(
+        n.b, n.loc,
+        arith::SubFOp::create(n.b, n.loc, read(*limit), read(*start)),
+        read(*delta));
+    Value truncated = arith::FPToSIOp::create(n.b, n.loc, n.b.getI64Type(), q);
+    Value below = arith::CmpFOp::create(
+        n.b, n.loc, arith::CmpFPredicate::OGT, q,
+        arith::SIToFPOp::create(n.b, n.loc, ft, truncated));
+    Value up = arith::AddIOp::create(
+        n.b, n.loc, truncated,
+        arith::ExtUIOp::create(n.b, n.loc, n.b.getI64Type(), below));
+    count = m.max(
+        arith::IndexCastOp::create(n.b, n.loc, n.b.getIndexType(), up)
+            .getResult(),
+        m.constant(0));
+  } else {
+    return n.error() << "unsupported element type " << t;
+  }
+  auto c = getConstantIntValue(count);
+  SmallVector<Value> operands = {*start, *delta};
+  if (!c)
+    operands.push_back(m.value(count));
+  auto result = n.createTyped<RangeOp>(
+      RankedTensorType::get({c ? *c : kDyn}, t), operands);
+  if (failed(result))
+    return failure();
+  n.graph.setDim(*result, 0, count);
+  n.setResult(*result);
+  return success();
+}
+
+/// Range(start, limit, delta) → kiln.constant when all three are constants,
+/// else kiln.range.
 static LogicalResult convertRange(NodeImporter &n) {
   if (failed(n.checkAttributes({})))
     return failure();
+  for (unsigned i = 0; i < 3; ++i) {
+    auto v = n.input(i);
+    if (failed(v))
+      return failure();
+    auto constant = v->getDefiningOp<ConstantOp>();
+    if (!constant || !isa<DenseElementsAttr>(constant.getValue()))
+      return convertRuntimeRange(n);
+  }
   auto start = scalarInput(n, 0, "start");
   auto limit = scalarInput(n, 1, "limit");
   auto delta = scalarInput(n, 2, "delta");
@@ -599,6 +969,102 @@ static LogicalResult convertRange(NodeImporter &n) {
     }
   }
   setConstant(n, DenseElementsAttr::get(type, values));
+  return success();
+}
+
+/// BlackmanWindow / HammingWindow / HannWindow(size){output_datatype,
+/// periodic} → sum_k a_k cos(2 pi k i / N) for i < size, N = size (periodic)
+/// or size - 1: a constant for a constant size, else kiln.range and
+/// elementwise ops (computed in f32, then cast).
+static LogicalResult convertWindow(NodeImporter &n) {
+  if (failed(n.checkAttributes({"output_datatype", "periodic"})))
+    return failure();
+  auto size = n.shapeInput(0, "size");
+  auto periodic = n.intAttr("periodic", 1);
+  auto dtype = n.intAttr("output_datatype", 1);
+  if (failed(size) || failed(periodic) || failed(dtype))
+    return failure();
+  Type t = convertDataType(n.ctx(), *dtype);
+  if (!t || !isa<FloatType>(t))
+    return n.error() << "unsupported output_datatype " << dataTypeName(*dtype);
+  SmallVector<double> coeffs;
+  if (n.opType() == "HannWindow")
+    coeffs = {0.5, -0.5};
+  else if (n.opType() == "HammingWindow")
+    coeffs = {25.0 / 46.0, -21.0 / 46.0};
+  else
+    coeffs = {0.42, -0.5, 0.08};
+  IndexMath m = n.math();
+  OpFoldResult count = size->elems[0];
+  OpFoldResult denom = *periodic ? count : m.sub(count, m.constant(1));
+  auto countConst = getConstantIntValue(count);
+  if (countConst) {
+    if (*countConst < 0 || *countConst > (1 << 24))
+      return n.error() << "window size " << *countConst << " is out of range";
+    double N = double(*getConstantIntValue(denom));
+    SmallVector<Attribute> values;
+    for (int64_t i = 0; i < *countConst; ++i) {
+      double v = 0;
+      for (auto [k, a] : llvm::enumerate(coeffs))
+        v += a * std::cos(2 * M_PI * double(k) * double(i) / N);
+      values.push_back(n.b.getFloatAttr(t, v));
+    }
+    setConstant(n, DenseElementsAttr::get(
+                       RankedTensorType::get({*countConst}, t), values));
+    return success();
+  }
+  Type f32 = n.b.getF32Type();
+  auto scalar = [&](double v) {
+    return ConstantOp::create(
+               n.b, n.loc,
+               DenseElementsAttr::get(RankedTensorType::get({}, f32),
+                                      n.b.getF32FloatAttr(v)))
+        .getResult();
+  };
+  auto range = n.createTyped<RangeOp>(RankedTensorType::get({kDyn}, f32),
+                                      {scalar(0), scalar(1), m.value(count)});
+  if (failed(range))
+    return failure();
+  n.graph.setDim(*range, 0, count);
+  // 2 pi / N as a 0-d tensor.
+  Value denomF = arith::SIToFPOp::create(
+      n.b, n.loc, f32,
+      arith::IndexCastOp::create(n.b, n.loc, n.b.getI64Type(), m.value(denom)));
+  Value step = arith::DivFOp::create(
+      n.b, n.loc,
+      arith::ConstantOp::create(n.b, n.loc, n.b.getF32FloatAttr(2 * M_PI)),
+      denomF);
+  Value stepTensor = tensor::FromElementsOp::create(
+      n.b, n.loc, RankedTensorType::get({}, f32), ValueRange{step});
+  auto angle = n.create<MulOp>({*range, stepTensor});
+  if (failed(angle))
+    return failure();
+  FailureOr<Value> sum = scalar(coeffs[0]);
+  for (size_t k = 1; k < coeffs.size() && succeeded(sum); ++k) {
+    auto scaled = n.create<MulOp>({*angle, scalar(double(k))});
+    if (failed(scaled))
+      return failure();
+    auto cosine = n.createTyped<UnaryOp>(
+        scaled->getType(), {*scaled},
+        {n.namedAttr("kind", UnaryKindAttr::get(n.ctx(), UnaryKind::Cos))});
+    if (failed(cosine))
+      return failure();
+    auto term = n.create<MulOp>({*cosine, scalar(coeffs[k])});
+    if (failed(term))
+      return failure();
+    sum = n.create<AddOp>({*sum, *term});
+  }
+  if (failed(sum))
+    return failure();
+  Value result = *sum;
+  if (t != f32) {
+    auto converted = n.createTyped<CastOp>(
+        cast<RankedTensorType>(result.getType()).clone(t), {result});
+    if (failed(converted))
+      return failure();
+    result = *converted;
+  }
+  n.setResult(result);
   return success();
 }
 
@@ -651,6 +1117,9 @@ void mlir::kiln::onnx::registerShapeOps(ConverterMap &map) {
   map["ConstantOfShape"] = convertConstantOfShape;
   map["Range"] = convertRange;
   map["EyeLike"] = convertEyeLike;
+  map["BlackmanWindow"] = convertWindow;
+  map["HammingWindow"] = convertWindow;
+  map["HannWindow"] = convertWindow;
   map["Reshape"] = convertReshape;
   map["Flatten"] = convertFlatten;
   map["Transpose"] = convertTranspose;
