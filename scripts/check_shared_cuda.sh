@@ -40,6 +40,7 @@ for m in "${models[@]}"; do
        -o "$out/$m" 2> "$out/$m.log"; then
     printf 'check_shared_cuda: %-20s %s ok  %4ds  %s\n' "$m" "$target" \
       $(( $(date +%s) - start )) "$(du -h "$out/$m" | cut -f1)"
+    rm -f "$out/$m" "$out/$m.weights"  # weights make these large; the check is the compile
   else
     echo "check_shared_cuda: $m FAILED for $target:" >&2
     tail -5 "$out/$m.log" >&2
