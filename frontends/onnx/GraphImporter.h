@@ -357,6 +357,9 @@ LogicalResult resolveAutoPad(NodeImporter &n, StringRef autoPad,
                              ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                              ArrayRef<int64_t> dilations,
                              SmallVectorImpl<int64_t> &pads);
+/// kiln.conv of `operands` (x, w[, b]) with the node's Conv attributes,
+/// checked against the weight (ops/Linear.cpp).
+FailureOr<Value> createConv(NodeImporter &n, ValueRange operands);
 
 /// Folds a just-created `op` whose operands are small constants into a
 /// kiln.constant (or the value its folder forwards) and erases it; null if

@@ -99,11 +99,6 @@ struct MixedSlice {
   OpFoldResult offset, size, stride;
 };
 
-static MixedSlice toMixed(Builder &b, DimSlice d) {
-  return {b.getIndexAttr(d.offset), b.getIndexAttr(d.size),
-          b.getIndexAttr(d.stride)};
-}
-
 /// ONNX Slice clamping of (start, end, step) on a dim of size `dim`, folded
 /// where the operands are constants.
 static MixedSlice clampMixedSlice(IndexMath &m, OpFoldResult dim,

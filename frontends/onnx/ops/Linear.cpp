@@ -16,23 +16,13 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx;
 
-/// Conv(x, w, b) → kiln.conv x, w, b {strides, pads, dilations, group}.
-static LogicalResult convertConv(NodeImporter &n) {
-  if (failed(n.checkAttributes({"auto_pad", "dilations", "group",
-                                "kernel_shape", "pads", "strides"})))
-    return failure();
-  auto x = n.floatInput(0);
-  auto w = n.floatInput(1);
-  if (failed(x) || failed(w))
-    return failure();
-  SmallVector<Value> operands = {*x, *w};
-  if (n.hasInput(2)) {
-    auto bias = n.floatInput(2);
-    if (failed(bias))
-      return failure();
-    operands.push_back(*bias);
-  }
-  auto wType = cast<RankedTensorType>(w->getType());
+/// kiln.conv of `operands` (x, w[, b]) with the node's Conv attributes
+/// (kernel_shape, strides, dilations, pads, group, auto_pad) checked against
+/// the weight. Shared by Conv and the integer convolutions.
+FailureOr<Value> mlir::kiln::onnx::createConv(NodeImporter &n,
+                                              ValueRange operands) {
+  Value x = operands[0], w = operands[1];
+  auto wType = cast<RankedTensorType>(w.getType());
   if (wType.getRank() < 3)
     return n.error() << "weight must have rank >= 3, got " << wType;
   ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
@@ -55,14 +45,33 @@ static LogicalResult convertConv(NodeImporter &n) {
     return n.error() << "expected " << spatial
                      << " strides and dilations for weight " << wType;
   if (failed(resolveAutoPad(n, *autoPad,
-                            cast<RankedTensorType>(x->getType()), kernel,
+                            cast<RankedTensorType>(x.getType()), kernel,
                             *strides, *dilations, *pads)))
     return failure();
-  auto result = n.create<ConvOp>(
+  return n.create<ConvOp>(
       operands, {n.namedAttr("strides", n.b.getDenseI64ArrayAttr(*strides)),
                  n.namedAttr("pads", n.b.getDenseI64ArrayAttr(*pads)),
                  n.namedAttr("dilations", n.b.getDenseI64ArrayAttr(*dilations)),
                  n.namedAttr("group", n.b.getI64IntegerAttr(*group))});
+}
+
+/// Conv(x, w, b) → kiln.conv x, w, b {strides, pads, dilations, group}.
+static LogicalResult convertConv(NodeImporter &n) {
+  if (failed(n.checkAttributes({"auto_pad", "dilations", "group",
+                                "kernel_shape", "pads", "strides"})))
+    return failure();
+  auto x = n.floatInput(0);
+  auto w = n.floatInput(1);
+  if (failed(x) || failed(w))
+    return failure();
+  SmallVector<Value> operands = {*x, *w};
+  if (n.hasInput(2)) {
+    auto bias = n.floatInput(2);
+    if (failed(bias))
+      return failure();
+    operands.push_back(*bias);
+  }
+  auto result = createConv(n, operands);
   if (failed(result))
     return failure();
   n.setResult(*result);

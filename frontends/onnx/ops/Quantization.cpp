@@ -523,40 +523,6 @@ static LogicalResult convertQLinearMatMul(NodeImporter &n) {
   return success();
 }
 
-/// kiln.conv of f64 `x` and `w` with the node's Conv attributes.
-static FailureOr<Value> convF64(NodeImporter &n, Value x, Value w) {
-  auto wType = tensorType(w);
-  if (wType.getRank() < 3)
-    return n.error() << "weight must have rank >= 3, got " << wType;
-  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
-  if (llvm::is_contained(kernel, kDyn))
-    return n.error() << "weight " << wType << " must have static spatial dims";
-  size_t spatial = kernel.size();
-  SmallVector<int64_t> ones(spatial, 1);
-  auto kernelShape = n.intsAttr("kernel_shape", SmallVector<int64_t>(kernel));
-  auto strides = n.intsAttr("strides", ones);
-  auto dilations = n.intsAttr("dilations", ones);
-  auto pads = n.intsAttr("pads", SmallVector<int64_t>());
-  auto group = n.intAttr("group", 1);
-  auto autoPad = n.stringAttr("auto_pad", "NOTSET");
-  if (failed(kernelShape) || failed(strides) || failed(dilations) ||
-      failed(pads) || failed(group) || failed(autoPad))
-    return failure();
-  if (ArrayRef<int64_t>(*kernelShape) != kernel)
-    return n.error() << "kernel_shape does not match the weight " << wType;
-  if (strides->size() != spatial || dilations->size() != spatial)
-    return n.error() << "expected " << spatial
-                     << " strides and dilations for weight " << wType;
-  if (failed(resolveAutoPad(n, *autoPad, tensorType(x), kernel, *strides,
-                            *dilations, *pads)))
-    return failure();
-  return n.create<ConvOp>(
-      {x, w}, {n.namedAttr("strides", n.b.getDenseI64ArrayAttr(*strides)),
-               n.namedAttr("pads", n.b.getDenseI64ArrayAttr(*pads)),
-               n.namedAttr("dilations", n.b.getDenseI64ArrayAttr(*dilations)),
-               n.namedAttr("group", n.b.getI64IntegerAttr(*group))});
-}
-
 /// Input `i` (8-bit integers) as f64 minus the zero point input `zpIndex`:
 /// per tensor, or (weights, `perChannel`) one per output channel.
 static FailureOr<Value> centeredF64(NodeImporter &n, unsigned i,
@@ -602,7 +568,7 @@ static LogicalResult convertConvInteger(NodeImporter &n) {
   auto w = centeredF64(n, 1, 3, true);
   if (failed(x) || failed(w))
     return failure();
-  auto acc = convF64(n, *x, *w);
+  auto acc = createConv(n, {*x, *w});
   if (failed(acc))
     return failure();
   auto result = castTo(n, *acc, n.b.getI32Type());
@@ -641,7 +607,7 @@ static LogicalResult convertQLinearConv(NodeImporter &n) {
   if (failed(x) || failed(w) || failed(xScale) || failed(wScale) ||
       failed(yScale))
     return failure();
-  auto acc = convF64(n, *x, *w);
+  auto acc = createConv(n, {*x, *w});
   if (failed(acc))
     return failure();
   int64_t rank = tensorType(*acc).getRank();

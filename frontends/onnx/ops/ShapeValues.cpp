@@ -25,7 +25,6 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx;
 
-static constexpr int64_t kDyn = ShapedType::kDynamic;
 /// Shape values longer than this are not tracked element by element.
 static constexpr int64_t kMaxShapeElements = 64;
 
