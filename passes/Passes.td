@@ -154,6 +154,36 @@ def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def KilnGPUTileContractions
+    : Pass<"kiln-gpu-tile-contractions", "func::FuncOp"> {
+  let summary = "Shared-memory tiled GPU kernels for two-operand contractions";
+  let description = [{
+    After bufferization, before `kiln-gpu-map-to-loops`. Each linalg op with
+    two inputs, one init and reduction loops (matmul, batch_matmul,
+    convolutions as implicit GEMMs, einsum contractions) with static shapes
+    and at least 8 rows and columns becomes one `gpu.launch`: 64x64 (or
+    32x32 when that gives too few blocks) output tiles per block, 16-deep k
+    tiles copied to shared memory with coalesced loads, 4x4 (2x2) outputs
+    per thread accumulated in registers with the op's own body. A
+    `linalg.fill` of the output right before it becomes the accumulators'
+    start value, and the elementwise ops right after it that rewrite the
+    output in place run on each result before it is stored.
+
+    With `host-emulation`, the same phases are emitted as loops inside an
+    `scf.parallel` over blocks (threads run one after another per phase), so
+    `--target cuda:host` checks the tiling numerically on the CPU.
+  }];
+  let options = [
+    Option<"hostEmulation", "host-emulation", "bool", /*default=*/"false",
+           "Emit sequential loops that emulate the kernel on the host">,
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect",
+  ];
+}
+
 def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {
   let summary = "Turn bufferized linalg into scf.parallel nests mapped to GPU blocks and threads";
   let description = [{

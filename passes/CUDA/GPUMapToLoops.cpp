@@ -12,6 +12,7 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -89,6 +90,10 @@ void KilnGPUMapToLoops::runOnOperation() {
   IRRewriter rewriter(ctx);
   SmallVector<linalg::LinalgOp> linalgOps;
   func.walk([&](linalg::LinalgOp op) { linalgOps.push_back(op); });
+  // Ops inside kernels that kiln-gpu-tile-contractions built stay as they are.
+  llvm::erase_if(linalgOps, [](linalg::LinalgOp op) {
+    return op->getParentOfType<gpu::LaunchOp>() != nullptr;
+  });
   for (linalg::LinalgOp op : linalgOps) {
     if (!op.hasPureBufferSemantics()) {
       op->emitError("GPU mapping expects bufferized linalg ops");
@@ -115,7 +120,8 @@ void KilnGPUMapToLoops::runOnOperation() {
       return WalkResult::interrupt();
     }
     if (!isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op) ||
-        op->getParentOfType<scf::ParallelOp>())
+        op->getParentOfType<scf::ParallelOp>() ||
+        op->getParentOfType<gpu::LaunchOp>())
       return WalkResult::advance();
     op->emitError("buffer access outside any kernel loop cannot run on the "
                   "GPU target");

@@ -99,6 +99,9 @@ void mlir::kiln::buildCUDAHostEmulationPipeline(
     OpPassManager &pm, const CUDATargetOptions &options) {
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  KilnGPUTileContractionsOptions tileOptions;
+  tileOptions.hostEmulation = true;
+  pm.addNestedPass<func::FuncOp>(createKilnGPUTileContractions(tileOptions));
   KilnGPUMapToLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createKilnGPUMapToLoops(mapOptions));
@@ -113,6 +116,7 @@ void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
                                      const CUDATargetOptions &options) {
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createKilnGPUTileContractions());
   KilnGPUMapToLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createKilnGPUMapToLoops(mapOptions));

@@ -1,0 +1,672 @@
+//===- GPUTileContractions.cpp - Shared-memory tiled GPU contractions -----===//
+//
+// Every bufferized linalg op that reads two operands and reduces over some
+// loops (matmul, batch_matmul, convolutions, einsum contractions) becomes one
+// GPU kernel of the classic shape:
+//
+//   block (b, m-tile, n-tile), 256 threads, each owning TM x TN outputs:
+//     acc = fill value, or C
+//     for k0 in K step BK:
+//       all threads copy an A tile (BM x BK) and a B tile (BK x BN) to
+//       shared memory, consecutive threads reading consecutive addresses
+//       barrier
+//       for kk < BK: acc[i][j] = body(As[kk][i], Bs[kk][j], acc[i][j])
+//       barrier
+//     C = epilogue(acc)   (the elementwise ops that consumed C, fused)
+//
+// The iteration dims are classified against the two inputs: parallel dims
+// of both are batch, of the first only are M, of the second only are N,
+// reductions are K. So a convolution is an implicit GEMM (M = n, oh, ow;
+// N = f; K = c, kh, kw) with its operands read through their indexing maps.
+// The op's own body is applied per (m, n, k), so the reduction order is that
+// of the naive loops and any combiner works.
+//
+// With `host-emulation` the same phases are emitted as sequential loops
+// (one per phase and thread, accumulators in a per-thread buffer) inside an
+// scf.parallel over blocks, so `--target cuda:host` checks the tiling's
+// index math, guards and fusion on the CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::kiln {
+#define GEN_PASS_DEF_KILNGPUTILECONTRACTIONS
+#include "passes/Passes.h.inc"
+} // namespace mlir::kiln
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// Block and thread tile sizes. Threads = (bm / tm) * (bn / tn).
+struct TileConfig {
+  int64_t bm, bn, bk, tm, tn;
+  int64_t threads() const { return (bm / tm) * (bn / tn); }
+};
+
+constexpr TileConfig kLargeTiles{64, 64, 16, 4, 4};
+constexpr TileConfig kSmallTiles{32, 32, 16, 2, 2};
+/// Enough blocks to fill an H100's 132 SMs with large tiles; below that the
+/// small tiles trade register reuse for parallelism.
+constexpr int64_t kBlocksForLargeTiles = 132;
+/// Shared-memory rows are padded so a column walk does not hit one bank.
+constexpr int64_t kSharedPad = 4;
+
+/// The loop dims of a contraction by role, outer to inner, with sizes.
+struct GemmDims {
+  SmallVector<unsigned> batch, m, n, k;
+  SmallVector<int64_t> ranges;
+  int64_t size(ArrayRef<unsigned> dims) const {
+    int64_t s = 1;
+    for (unsigned d : dims)
+      s *= ranges[d];
+    return s;
+  }
+};
+
+/// One elementwise op fused after the contraction: it reads C (identity
+/// map) and writes C in place.
+struct Epilogue {
+  linalg::LinalgOp op;
+};
+
+struct KilnGPUTileContractions
+    : kiln::impl::KilnGPUTileContractionsBase<KilnGPUTileContractions> {
+  using Base::Base;
+  void runOnOperation() override;
+};
+
+/// Builds the kernel of one contraction; see the file comment.
+class ContractionKernel {
+public:
+  ContractionKernel(linalg::LinalgOp op, GemmDims dims, TileConfig tiles,
+                    std::optional<Value> fill, SmallVector<Epilogue> epilogues)
+      : op(op), dims(std::move(dims)), tiles(tiles), fill(fill),
+        epilogues(std::move(epilogues)) {
+    x = op.getDpsInputOperand(0)->get();
+    y = op.getDpsInputOperand(1)->get();
+    c = op.getDpsInitOperand(0)->get();
+    maps = op.getIndexingMapsArray();
+    sizeB = this->dims.size(this->dims.batch);
+    sizeM = this->dims.size(this->dims.m);
+    sizeN = this->dims.size(this->dims.n);
+    sizeK = this->dims.size(this->dims.k);
+    tilesM = llvm::divideCeil(sizeM, tiles.bm);
+    tilesN = llvm::divideCeil(sizeN, tiles.bn);
+  }
+
+  int64_t numBlocks() const { return sizeB * tilesM * tilesN; }
+  void emitDevice(OpBuilder &b);
+  void emitHostEmulation(OpBuilder &b);
+
+private:
+  Location loc() { return op.getLoc(); }
+  Value index(OpBuilder &b, int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc(), v);
+  }
+  MemRefType sharedType(Value operand, int64_t cols, Attribute space) {
+    Type element = getElementTypeOrSelf(operand.getType());
+    return MemRefType::get({tiles.bk, cols + kSharedPad}, element,
+                           MemRefLayoutAttrInterface(), space);
+  }
+  Type accType() { return getElementTypeOrSelf(c.getType()); }
+
+  /// Splits a linear index over `group` into one value per dim of it, and
+  /// writes them into `loopIvs` (the last dim varies fastest).
+  void delinearize(OpBuilder &b, Value linear, ArrayRef<unsigned> group,
+                   SmallVectorImpl<Value> &loopIvs);
+  /// Loads `operand` at the element that loop ivs `loopIvs` address.
+  Value loadAt(OpBuilder &b, Value operand, AffineMap map,
+               ArrayRef<Value> loopIvs);
+  Value loadOrZero(OpBuilder &b, Value inBounds, Value operand, AffineMap map,
+                   ArrayRef<Value> loopIvs);
+
+  struct BlockCoords {
+    Value batch, m0, n0, ty, tx;
+  };
+  BlockCoords coords(OpBuilder &b, Value block, Value tid);
+  SmallVector<Value> loopIvsFor(OpBuilder &b, const BlockCoords &at, Value m,
+                                Value n, Value k);
+
+  SmallVector<Value> initAccumulators(OpBuilder &b, const BlockCoords &at);
+  void copyTiles(OpBuilder &b, const BlockCoords &at, Value tid, Value k0,
+                 Value aShared, Value bShared);
+  SmallVector<Value> accumulate(OpBuilder &b, const BlockCoords &at, Value k0,
+                                Value aShared, Value bShared,
+                                ValueRange acc);
+  void storeResults(OpBuilder &b, const BlockCoords &at, ValueRange acc);
+  Value applyBody(OpBuilder &b, Block &body, ValueRange args);
+
+  linalg::LinalgOp op;
+  GemmDims dims;
+  TileConfig tiles;
+  std::optional<Value> fill;
+  SmallVector<Epilogue> epilogues;
+  Value x, y, c;
+  SmallVector<AffineMap> maps;
+  int64_t sizeB, sizeM, sizeN, sizeK, tilesM, tilesN;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Index math shared by the device kernel and its host emulation
+//===----------------------------------------------------------------------===//
+
+void ContractionKernel::delinearize(OpBuilder &b, Value linear,
+                                    ArrayRef<unsigned> group,
+                                    SmallVectorImpl<Value> &loopIvs) {
+  for (unsigned d : llvm::reverse(group)) {
+    Value size = index(b, dims.ranges[d]);
+    if (d == group.front()) {
+      loopIvs[d] = linear;
+      break;
+    }
+    loopIvs[d] = arith::RemUIOp::create(b, loc(), linear, size);
+    linear = arith::DivUIOp::create(b, loc(), linear, size);
+  }
+}
+
+Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
+                                ArrayRef<Value> loopIvs) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      indices.push_back(loopIvs[dim.getPosition()]);
+      continue;
+    }
+    auto single = AffineMap::get(map.getNumDims(), 0, expr);
+    indices.push_back(
+        affine::AffineApplyOp::create(b, loc(), single, loopIvs));
+  }
+  if (auto global = operand.getDefiningOp<memref::GetGlobalOp>())
+    operand = b.clone(*global)->getResult(0);
+  return memref::LoadOp::create(b, loc(), operand, indices);
+}
+
+Value ContractionKernel::loadOrZero(OpBuilder &b, Value inBounds, Value operand,
+                                    AffineMap map, ArrayRef<Value> loopIvs) {
+  Type element = getElementTypeOrSelf(operand.getType());
+  auto ifOp = scf::IfOp::create(b, loc(), element, inBounds,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc(), loadAt(b, operand, map, loopIvs));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    Value zero = arith::ConstantOp::create(b, loc(), b.getZeroAttr(element));
+    scf::YieldOp::create(b, loc(), zero);
+  }
+  return ifOp.getResult(0);
+}
+
+ContractionKernel::BlockCoords
+ContractionKernel::coords(OpBuilder &b, Value block, Value tid) {
+  BlockCoords at;
+  Value perBatch = index(b, tilesM * tilesN);
+  at.batch = arith::DivUIOp::create(b, loc(), block, perBatch);
+  Value rest = arith::RemUIOp::create(b, loc(), block, perBatch);
+  Value nTiles = index(b, tilesN);
+  Value mTile = arith::DivUIOp::create(b, loc(), rest, nTiles);
+  Value nTile = arith::RemUIOp::create(b, loc(), rest, nTiles);
+  at.m0 = arith::MulIOp::create(b, loc(), mTile, index(b, tiles.bm));
+  at.n0 = arith::MulIOp::create(b, loc(), nTile, index(b, tiles.bn));
+  Value threadsN = index(b, tiles.bn / tiles.tn);
+  at.ty = arith::DivUIOp::create(b, loc(), tid, threadsN);
+  at.tx = arith::RemUIOp::create(b, loc(), tid, threadsN);
+  return at;
+}
+
+SmallVector<Value> ContractionKernel::loopIvsFor(OpBuilder &b,
+                                                 const BlockCoords &at, Value m,
+                                                 Value n, Value k) {
+  Value zero = index(b, 0);
+  SmallVector<Value> loopIvs(dims.ranges.size(), zero);
+  if (!dims.batch.empty())
+    delinearize(b, at.batch, dims.batch, loopIvs);
+  if (m)
+    delinearize(b, m, dims.m, loopIvs);
+  if (n)
+    delinearize(b, n, dims.n, loopIvs);
+  if (k)
+    delinearize(b, k, dims.k, loopIvs);
+  return loopIvs;
+}
+
+Value ContractionKernel::applyBody(OpBuilder &b, Block &body, ValueRange args) {
+  IRMapping mapping;
+  mapping.map(body.getArguments(), args);
+  for (Operation &inner : body.without_terminator())
+    b.clone(inner, mapping);
+  return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+}
+
+static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
+  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
+}
+
+//===----------------------------------------------------------------------===//
+// The phases
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> ContractionKernel::initAccumulators(OpBuilder &b,
+                                                       const BlockCoords &at) {
+  SmallVector<Value> acc;
+  for (int64_t i = 0; i < tiles.tm; ++i) {
+    for (int64_t j = 0; j < tiles.tn; ++j) {
+      if (fill) {
+        acc.push_back(*fill);
+        continue;
+      }
+      Value m = arith::AddIOp::create(
+          b, loc(), at.m0,
+          arith::AddIOp::create(
+              b, loc(), arith::MulIOp::create(b, loc(), at.ty, index(b, tiles.tm)),
+              index(b, i)));
+      Value n = arith::AddIOp::create(
+          b, loc(), at.n0,
+          arith::AddIOp::create(
+              b, loc(), arith::MulIOp::create(b, loc(), at.tx, index(b, tiles.tn)),
+              index(b, j)));
+      Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
+                                       inRange(b, loc(), n, sizeN));
+      SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
+      acc.push_back(loadOrZero(b, ok, c, maps[2], ivs));
+    }
+  }
+  return acc;
+}
+
+/// Whether consecutive values of the `inner` dims are adjacent in memory
+/// for `map` (its last result is an expression of the innermost one).
+static bool innerDimIsContiguous(AffineMap map, ArrayRef<unsigned> inner) {
+  if (map.getNumResults() == 0 || inner.empty())
+    return false;
+  return map.getResults().back().isFunctionOfDim(inner.back());
+}
+
+void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid,
+                                  Value k0, Value aShared, Value bShared) {
+  // One operand tile: BK x `cols` (m or n), written to shared memory as
+  // [k][col]. Consecutive threads walk it along col when the operand is
+  // contiguous in col (row-major B, a conv input along ow), else along k
+  // when it is contiguous in k (row-major A, a conv filter).
+  auto copyOne = [&](Value operand, AffineMap map, ArrayRef<unsigned> colDims,
+                     Value col0, int64_t cols, int64_t colSize, bool isM,
+                     Value shared) {
+    bool kFastest = !innerDimIsContiguous(map, colDims) &&
+                    innerDimIsContiguous(map, dims.k);
+    int64_t elements = tiles.bk * cols;
+    for (int64_t it = 0; it < elements / tiles.threads(); ++it) {
+      Value e = arith::AddIOp::create(b, loc(), tid,
+                                      index(b, it * tiles.threads()));
+      Value kk, cc;
+      if (kFastest) {
+        kk = arith::RemUIOp::create(b, loc(), e, index(b, tiles.bk));
+        cc = arith::DivUIOp::create(b, loc(), e, index(b, tiles.bk));
+      } else {
+        cc = arith::RemUIOp::create(b, loc(), e, index(b, cols));
+        kk = arith::DivUIOp::create(b, loc(), e, index(b, cols));
+      }
+      Value k = arith::AddIOp::create(b, loc(), k0, kk);
+      Value col = arith::AddIOp::create(b, loc(), col0, cc);
+      Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), k, sizeK),
+                                       inRange(b, loc(), col, colSize));
+      SmallVector<Value> ivs = isM ? loopIvsFor(b, at, col, Value(), k)
+                                   : loopIvsFor(b, at, Value(), col, k);
+      Value v = loadOrZero(b, ok, operand, map, ivs);
+      memref::StoreOp::create(b, loc(), v, shared, ValueRange{kk, cc});
+    }
+  };
+  copyOne(x, maps[0], dims.m, at.m0, tiles.bm, sizeM, /*isM=*/true, aShared);
+  copyOne(y, maps[1], dims.n, at.n0, tiles.bn, sizeN, /*isM=*/false, bShared);
+}
+
+SmallVector<Value> ContractionKernel::accumulate(OpBuilder &b,
+                                                 const BlockCoords &at, Value k0,
+                                                 Value aShared, Value bShared,
+                                                 ValueRange acc) {
+  // The last k tile may be partial: its zero padding is only neutral for a
+  // multiply-add, so the loop stops at K instead.
+  Value upper = index(b, tiles.bk);
+  if (sizeK % tiles.bk != 0) {
+    Value left = arith::SubIOp::create(b, loc(), index(b, sizeK), k0);
+    upper = arith::MinUIOp::create(b, loc(), left, upper);
+  }
+  Block &body = *op.getBlock();
+  auto loop = scf::ForOp::create(
+      b, loc(), index(b, 0), upper, index(b, 1), acc,
+      [&](OpBuilder &nb, Location l, Value kk, ValueRange iter) {
+        Value rowBase = arith::MulIOp::create(nb, l, at.ty, index(nb, tiles.tm));
+        Value colBase = arith::MulIOp::create(nb, l, at.tx, index(nb, tiles.tn));
+        SmallVector<Value> as, bs;
+        for (int64_t i = 0; i < tiles.tm; ++i) {
+          Value row = arith::AddIOp::create(nb, l, rowBase, index(nb, i));
+          as.push_back(memref::LoadOp::create(nb, l, aShared, ValueRange{kk, row}));
+        }
+        for (int64_t j = 0; j < tiles.tn; ++j) {
+          Value col = arith::AddIOp::create(nb, l, colBase, index(nb, j));
+          bs.push_back(memref::LoadOp::create(nb, l, bShared, ValueRange{kk, col}));
+        }
+        SmallVector<Value> next;
+        for (int64_t i = 0; i < tiles.tm; ++i)
+          for (int64_t j = 0; j < tiles.tn; ++j)
+            next.push_back(
+                applyBody(nb, body, {as[i], bs[j], iter[i * tiles.tn + j]}));
+        scf::YieldOp::create(nb, l, next);
+      });
+  return loop.getResults();
+}
+
+void ContractionKernel::storeResults(OpBuilder &b, const BlockCoords &at,
+                                     ValueRange acc) {
+  for (int64_t i = 0; i < tiles.tm; ++i) {
+    for (int64_t j = 0; j < tiles.tn; ++j) {
+      Value m = arith::AddIOp::create(
+          b, loc(), at.m0,
+          arith::AddIOp::create(
+              b, loc(), arith::MulIOp::create(b, loc(), at.ty, index(b, tiles.tm)),
+              index(b, i)));
+      Value n = arith::AddIOp::create(
+          b, loc(), at.n0,
+          arith::AddIOp::create(
+              b, loc(), arith::MulIOp::create(b, loc(), at.tx, index(b, tiles.tn)),
+              index(b, j)));
+      Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
+                                       inRange(b, loc(), n, sizeN));
+      auto ifOp = scf::IfOp::create(b, loc(), ok, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
+      // The C element's indices, which are the epilogues' loop ivs.
+      SmallVector<Value> cIndices;
+      for (AffineExpr expr : maps[2].getResults())
+        cIndices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+      Value value = acc[i * tiles.tn + j];
+      for (Epilogue epilogue : epilogues) {
+        SmallVector<Value> args;
+        for (OpOperand &operand : epilogue.op->getOpOperands()) {
+          if (operand.get() == c) {
+            args.push_back(value);
+            continue;
+          }
+          AffineMap map = epilogue.op.getMatchingIndexingMap(&operand);
+          args.push_back(loadAt(b, operand.get(), map, cIndices));
+        }
+        value = applyBody(b, *epilogue.op.getBlock(), args);
+      }
+      memref::StoreOp::create(b, loc(), value, c, cIndices);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The two forms
+//===----------------------------------------------------------------------===//
+
+void ContractionKernel::emitDevice(OpBuilder &b) {
+  MLIRContext *ctx = b.getContext();
+  auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  Value one = index(b, 1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc(), index(b, numBlocks()), one, one, index(b, tiles.threads()), one,
+      one, /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{},
+      TypeRange{sharedType(x, tiles.bm, space), sharedType(y, tiles.bn, space)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value aShared = launch.getWorkgroupAttributions()[0];
+  Value bShared = launch.getWorkgroupAttributions()[1];
+  Value tid = launch.getThreadIds().x;
+  BlockCoords at = coords(b, launch.getBlockIds().x, tid);
+  SmallVector<Value> init = initAccumulators(b, at);
+  auto kLoop = scf::ForOp::create(
+      b, loc(), index(b, 0), index(b, sizeK), index(b, tiles.bk), init,
+      [&](OpBuilder &nb, Location l, Value k0, ValueRange acc) {
+        copyTiles(nb, at, tid, k0, aShared, bShared);
+        gpu::BarrierOp::create(nb, l);
+        SmallVector<Value> next = accumulate(nb, at, k0, aShared, bShared, acc);
+        gpu::BarrierOp::create(nb, l);
+        scf::YieldOp::create(nb, l, next);
+      });
+  storeResults(b, at, kLoop.getResults());
+  gpu::TerminatorOp::create(b, loc());
+}
+
+void ContractionKernel::emitHostEmulation(OpBuilder &b) {
+  // Blocks in an scf.parallel (mapped like any loop), threads one after
+  // another per phase; a barrier is the end of a phase.
+  int64_t accs = tiles.tm * tiles.tn;
+  auto blocks = scf::ParallelOp::create(b, loc(), ValueRange{index(b, 0)},
+                                        ValueRange{index(b, numBlocks())},
+                                        ValueRange{index(b, 1)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(blocks.getBody());
+  Value block = blocks.getInductionVars()[0];
+  auto scope = memref::AllocaScopeOp::create(b, loc(), TypeRange{});
+  b.createBlock(&scope.getBodyRegion());
+  Value aShared = memref::AllocaOp::create(b, loc(), sharedType(x, tiles.bm, {}));
+  Value bShared = memref::AllocaOp::create(b, loc(), sharedType(y, tiles.bn, {}));
+  Value accBuf = memref::AllocaOp::create(
+      b, loc(), MemRefType::get({tiles.threads(), accs}, accType()));
+  auto forThreads = [&](function_ref<void(OpBuilder &, Value tid)> fn) {
+    scf::ForOp::create(b, loc(), index(b, 0), index(b, tiles.threads()),
+                       index(b, 1), {},
+                       [&](OpBuilder &nb, Location l, Value tid, ValueRange) {
+                         fn(nb, tid);
+                         scf::YieldOp::create(nb, l);
+                       });
+  };
+  auto loadAcc = [&](OpBuilder &nb, Value tid) {
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < accs; ++i)
+      acc.push_back(memref::LoadOp::create(nb, loc(), accBuf,
+                                           ValueRange{tid, index(nb, i)}));
+    return acc;
+  };
+  auto storeAcc = [&](OpBuilder &nb, Value tid, ValueRange acc) {
+    for (int64_t i = 0; i < accs; ++i)
+      memref::StoreOp::create(nb, loc(), acc[i], accBuf,
+                              ValueRange{tid, index(nb, i)});
+  };
+  forThreads([&](OpBuilder &nb, Value tid) {
+    storeAcc(nb, tid, initAccumulators(nb, coords(nb, block, tid)));
+  });
+  scf::ForOp::create(
+      b, loc(), index(b, 0), index(b, sizeK), index(b, tiles.bk), {},
+      [&](OpBuilder &kb, Location l, Value k0, ValueRange) {
+        OpBuilder::InsertionGuard kGuard(b);
+        b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
+        forThreads([&](OpBuilder &nb, Value tid) {
+          copyTiles(nb, coords(nb, block, tid), tid, k0, aShared, bShared);
+        });
+        forThreads([&](OpBuilder &nb, Value tid) {
+          BlockCoords at = coords(nb, block, tid);
+          storeAcc(nb, tid,
+                   accumulate(nb, at, k0, aShared, bShared, loadAcc(nb, tid)));
+        });
+        scf::YieldOp::create(b, l);
+      });
+  forThreads([&](OpBuilder &nb, Value tid) {
+    storeResults(nb, coords(nb, block, tid), loadAcc(nb, tid));
+  });
+  memref::AllocaScopeReturnOp::create(b, loc());
+}
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+/// The dims of `op` by role, or nullopt when it is not a two-input
+/// contraction this kernel handles.
+static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      op.hasDynamicShape() || op->getNumRegions() != 1)
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!isa<MemRefType>(operand.get().getType()))
+      return std::nullopt;
+  Block *body = op.getBlock();
+  if (!body || body->getNumArguments() != 3 ||
+      body->getTerminator()->getNumOperands() != 1)
+    return std::nullopt;
+  bool pure = llvm::all_of(body->without_terminator(), [](Operation &inner) {
+    return !isa<linalg::IndexOp>(inner) && inner.getNumRegions() == 0 &&
+           isMemoryEffectFree(&inner);
+  });
+  if (!pure)
+    return std::nullopt;
+  Type acc = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+  for (OpOperand &operand : op->getOpOperands()) {
+    Type element = getElementTypeOrSelf(operand.get().getType());
+    if (!element.isIntOrFloat())
+      return std::nullopt;
+  }
+  if (!acc.isIntOrFloat())
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!maps[2].isProjectedPermutation())
+    return std::nullopt;
+
+  GemmDims dims;
+  dims.ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < iterators.size(); ++d) {
+    if (dims.ranges[d] <= 0)
+      return std::nullopt;
+    bool inX = maps[0].isFunctionOfDim(d), inY = maps[1].isFunctionOfDim(d);
+    bool inC = maps[2].isFunctionOfDim(d);
+    if (iterators[d] == utils::IteratorType::reduction) {
+      if (inC)
+        return std::nullopt;
+      dims.k.push_back(d);
+    } else if (!inC) {
+      return std::nullopt;
+    } else if (inX && !inY) {
+      dims.m.push_back(d);
+    } else if (inY && !inX) {
+      dims.n.push_back(d);
+    } else {
+      dims.batch.push_back(d);
+    }
+  }
+  // A matrix-vector product or a depthwise convolution leaves one side
+  // without dims: there is nothing to share, the naive mapping serves it.
+  if (dims.m.empty() || dims.n.empty() || dims.size(dims.m) < 8 ||
+      dims.size(dims.n) < 8)
+    return std::nullopt;
+  return dims;
+}
+
+/// The value of a `linalg.fill` of `c` right before `op` (erased by the
+/// caller once the kernel starts from it).
+static linalg::FillOp fillBefore(linalg::LinalgOp op, Value c) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || fill.getDpsInitOperand(0)->get() != c ||
+      !fill.hasPureBufferSemantics())
+    return nullptr;
+  Value value = fill.getDpsInputOperand(0)->get();
+  if (value.getType() != getElementTypeOrSelf(c.getType()))
+    return nullptr;
+  return fill;
+}
+
+/// The buffer `v` is a view of (through view-like ops), or `v` itself.
+static Value viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `next` is an elementwise op that reads `c` element for element
+/// and writes it in place: it can run on each result as it is stored.
+static bool isFusableEpilogue(Operation *next, Value c) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(next);
+  if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
+      linalgOp.getNumDpsInits() != 1 ||
+      linalgOp.getDpsInitOperand(0)->get() != c ||
+      linalgOp.getNumLoops() != linalgOp.getNumParallelLoops() ||
+      linalgOp->getNumRegions() != 1 || !linalgOp.getBlock())
+    return false;
+  Type element = getElementTypeOrSelf(c.getType());
+  if (linalgOp.getBlock()->getTerminator()->getNumOperands() != 1 ||
+      linalgOp.getBlock()->getTerminator()->getOperand(0).getType() != element)
+    return false;
+  for (OpOperand &operand : linalgOp->getOpOperands()) {
+    AffineMap map = linalgOp.getMatchingIndexingMap(&operand);
+    if (operand.get() == c && !map.isIdentity())
+      return false;
+    if (!isa<MemRefType>(operand.get().getType()))
+      return false;
+    // Another view of C would read elements not yet (or already) stored.
+    if (operand.get() != c && (!map.isProjectedPermutation(true) ||
+                               viewRoot(operand.get()) == viewRoot(c)))
+      return false;
+  }
+  return llvm::all_of(linalgOp.getBlock()->without_terminator(),
+                      [](Operation &inner) {
+                        return !isa<linalg::IndexOp>(inner) &&
+                               inner.getNumRegions() == 0 &&
+                               isMemoryEffectFree(&inner);
+                      });
+}
+
+void KilnGPUTileContractions::runOnOperation() {
+  func::FuncOp func = getOperation();
+  SmallVector<linalg::LinalgOp> candidates;
+  func.walk([&](linalg::LinalgOp op) {
+    if (!op->getParentOfType<scf::ParallelOp>() &&
+        !op->getParentOfType<gpu::LaunchOp>())
+      candidates.push_back(op);
+  });
+  IRRewriter rewriter(&getContext());
+  for (linalg::LinalgOp op : candidates) {
+    std::optional<GemmDims> dims = classifyContraction(op);
+    if (!dims)
+      continue;
+    Value c = op.getDpsInitOperand(0)->get();
+    linalg::FillOp fill = fillBefore(op, c);
+    std::optional<Value> fillValue;
+    if (fill) {
+      fillValue = fill.getDpsInputOperand(0)->get();
+      if (fillValue->getParentRegion() != op->getParentRegion() &&
+          !fillValue->getParentRegion()->isAncestor(op->getParentRegion()))
+        fill = nullptr;
+    }
+    SmallVector<Epilogue> epilogues;
+    for (Operation *next = op->getNextNode(); isFusableEpilogue(next, c);
+         next = next->getNextNode())
+      epilogues.push_back({cast<linalg::LinalgOp>(next)});
+
+    int64_t largeBlocks = dims->size(dims->batch) *
+                          llvm::divideCeil(dims->size(dims->m), kLargeTiles.bm) *
+                          llvm::divideCeil(dims->size(dims->n), kLargeTiles.bn);
+    TileConfig tiles =
+        largeBlocks >= kBlocksForLargeTiles ? kLargeTiles : kSmallTiles;
+    rewriter.setInsertionPoint(op);
+    ContractionKernel kernel(op, *dims, tiles,
+                             fill ? fillValue : std::optional<Value>(),
+                             epilogues);
+    if (hostEmulation)
+      kernel.emitHostEmulation(rewriter);
+    else
+      kernel.emitDevice(rewriter);
+    for (const Epilogue &epilogue : epilogues)
+      rewriter.eraseOp(epilogue.op);
+    rewriter.eraseOp(op);
+    if (fill)
+      rewriter.eraseOp(fill);
+  }
+}

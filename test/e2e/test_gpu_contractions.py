@@ -1,0 +1,180 @@
+"""test_gpu_contractions.py — kiln-gpu-tile-contractions (shared-memory tiled GPU GEMMs and
+implicit-GEMM convolutions) checked without a GPU.
+
+Each case is one small ONNX graph around a contraction, with shapes chosen to hit the edges
+of the tiling: M, N, K that are not multiples of the tiles (guards, zero padding, the partial
+last k tile), enough blocks for the 64x64 tiles, transposed and broadcast operands, strided,
+dilated, padded and grouped convolutions (implicit GEMM through the indexing maps), an
+integer contraction, a fill and an epilogue folded into the kernel, and one case too narrow
+for tiling (the naive mapping must still serve it).
+
+- `--target cuda:host` runs the kernel's phases on the CPU (threads one after another per
+  phase), so the index math, guards, shared-memory layout and fusion are compared with
+  onnxruntime. Tolerance: REL_L2_TOL of kiln_e2e.py for float32 (1e-4: the tiled kernel sums
+  in the same k order as the naive loop, any wrong index gives ~1e-1); integers exactly;
+  float16 2e-3 (kiln accumulates in f16 like the graph says, onnxruntime in f32; 2^-11
+  relative rounding per add over K <= 64 terms stays well under it).
+- `--target cuda:sm_80,sm_90` must put the tiled cases in shared memory with barriers
+  (`.shared` and `bar.sync` in their PTX) and the narrow case not.
+What this cannot check: barrier placement on real hardware and the driver; the lent GPU
+does that (test/gpu/run_on_device.sh).
+"""
+import os
+import re
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from kiln_e2e import (COMPILE_TIMEOUT_S, REL_L2_TOL, assert_close, check_ok, random_inputs,
+                      read_outputs, reference, run, run_exe)
+
+pytestmark = pytest.mark.compiler
+
+F32, F16 = TensorProto.FLOAT, TensorProto.FLOAT16
+
+
+def weight(rng, name, shape, dtype=np.float32):
+    fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+    return numpy_helper.from_array(
+        (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(dtype), name)
+
+
+def graph_model(nodes, inputs, outputs, inits=()):
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs], list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def case_matmul_bias_relu(rng):
+    """50x90 @ 90x80 + bias, relu: fill and epilogue folded; K=90 leaves a partial k tile."""
+    return graph_model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["a"]),
+         helper.make_node("Relu", ["a"], ["y"])],
+        [("x", F32, [50, 90])], [("y", F32, [50, 80])],
+        [weight(rng, "w", [90, 80]), weight(rng, "b", [80])])
+
+
+def case_matmul_large_tiles(rng):
+    """768x768 outputs: 144 blocks of 64x64, the large-tile configuration; K=70."""
+    return graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                       [("x", F32, [768, 70])], [("y", F32, [768, 768])],
+                       [weight(rng, "w", [70, 768])])
+
+
+def case_gemm_trans_b(rng):
+    """Gemm with transB, alpha, beta and a bias: B read k-fastest, the bias as fill/epilogue."""
+    return graph_model(
+        [helper.make_node("Gemm", ["x", "w", "c"], ["y"], transB=1, alpha=0.5, beta=2.0)],
+        [("x", F32, [33, 47])], [("y", F32, [33, 29])],
+        [weight(rng, "w", [29, 47]), weight(rng, "c", [29])])
+
+
+def case_batch_matmul_broadcast(rng):
+    """[2,3,37,16] @ [16,41] (weights broadcast over the batch) and a true batched product."""
+    return graph_model(
+        [helper.make_node("MatMul", ["q", "w"], ["y"]), helper.make_node("MatMul", ["q", "k"], ["z"])],
+        [("q", F32, [2, 3, 37, 16]), ("k", F32, [2, 3, 16, 23])],
+        [("y", F32, [2, 3, 37, 41]), ("z", F32, [2, 3, 37, 23])],
+        [weight(rng, "w", [16, 41])])
+
+
+def case_conv_strided_grouped(rng):
+    """3x3 conv, stride 2, dilation 2, asymmetric pads, 2 groups, bias, batch 2."""
+    return graph_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], strides=[2, 2], dilations=[2, 2],
+                          pads=[1, 2, 2, 1], group=2)],
+        [("x", F32, [2, 8, 19, 17])], [("y", F32, [2, 32, 9, 8])],
+        [weight(rng, "w", [32, 4, 3, 3]), weight(rng, "b", [32])])
+
+
+def case_conv_1x1_relu(rng):
+    """1x1 conv 64 -> 40 on 9x9, then Relu (an epilogue on a conv)."""
+    return graph_model(
+        [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node("Relu", ["c"], ["y"])],
+        [("x", F32, [1, 64, 9, 9])], [("y", F32, [1, 40, 9, 9])], [weight(rng, "w", [40, 64, 1, 1])])
+
+
+def case_einsum_transposed(rng):
+    """Einsum 'bik,bjk->bij': both operands contiguous along k."""
+    return graph_model([helper.make_node("Einsum", ["a", "c"], ["y"], equation="bik,bjk->bij")],
+                       [("a", F32, [3, 20, 24]), ("c", F32, [3, 30, 24])], [("y", F32, [3, 20, 30])])
+
+
+def case_matmul_integer(rng):
+    """MatMulInteger uint8 x int8 -> int32 with zero points: an integer body, exact."""
+    a_zp = numpy_helper.from_array(np.array(3, np.uint8), "azp")
+    b = numpy_helper.from_array(rng.integers(-100, 100, (33, 24)).astype(np.int8), "b")
+    b_zp = numpy_helper.from_array(np.array(-2, np.int8), "bzp")
+    return graph_model([helper.make_node("MatMulInteger", ["a", "b", "azp", "bzp"], ["y"])],
+                       [("a", TensorProto.UINT8, [20, 33])], [("y", TensorProto.INT32, [20, 24])],
+                       [b, a_zp, b_zp])
+
+
+def case_matmul_f16(rng):
+    """float16 40x64 @ 64x48."""
+    return graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                       [("x", F16, [40, 64])], [("y", F16, [40, 48])],
+                       [weight(rng, "w", [64, 48], np.float16)])
+
+
+def case_matvec_naive(rng):
+    """3 rows: too narrow to tile, served by the naive mapping."""
+    return graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                       [("x", F32, [3, 40])], [("y", F32, [3, 50])], [weight(rng, "w", [40, 50])])
+
+
+CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
+NOT_TILED = {"matvec_naive"}
+
+
+@pytest.fixture(scope="module")
+def case_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gpu_contractions")
+
+    def get(name):
+        path = str(folder / f"{name}.onnx")
+        if not os.path.exists(path):
+            onnx.save(CASES[name](np.random.default_rng(5)), path)
+        return path
+    return get
+
+
+def random_feeds(path, seed):
+    feeds = random_inputs(path, seed=seed)
+    rng = np.random.default_rng(seed)
+    for name, value in feeds.items():  # integers: the whole range, not rounded normals
+        if value.dtype == np.uint8:
+            feeds[name] = rng.integers(0, 256, value.shape).astype(np.uint8)
+    return feeds
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_tiled_kernel_matches_onnxruntime_on_host(case_model, compiled, tmp_path, name):
+    path = case_model(name)
+    exe = compiled(path, "--target", "cuda:host")
+    feeds = random_feeds(path, seed=2)
+    ref = reference(path, feeds)
+    got = read_outputs(run_exe(exe, feeds, str(tmp_path)), ref)
+    for out, value in ref.items():
+        if np.issubdtype(value.dtype, np.integer):
+            np.testing.assert_array_equal(got[out], value)
+    tol = 2e-3 if any(v.dtype == np.float16 for v in ref.values()) else REL_L2_TOL
+    assert_close({k: v for k, v in got.items() if not np.issubdtype(v.dtype, np.integer)},
+                 {k: v for k, v in ref.items() if not np.issubdtype(v.dtype, np.integer)}, tol)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_tiled_kernel_uses_shared_memory(kiln, case_model, tmp_path, name):
+    out = tmp_path / "lowered.mlir"
+    check_ok(run([kiln, "compile", case_model(name), "--target", "cuda:sm_80,sm_90",
+                  "--compile-to=llvm", "--emit=mlir", "-q", "-o", out], timeout=COMPILE_TIMEOUT_S))
+    text = out.read_text()
+    shared = re.search(r"\.shared \.align \d+ \.b8", text) is not None
+    barrier = "bar.sync" in text
+    if name in NOT_TILED:
+        assert not shared and not barrier, "a 3-row product should use the naive mapping"
+    else:
+        assert shared and barrier, "expected a shared-memory tiled kernel with barriers"
