@@ -165,6 +165,8 @@ def KilnGPUTileContractions
     32x32 when that gives too few blocks) output tiles per block, 16-deep k
     tiles copied to shared memory with coalesced loads, 4x4 (2x2) outputs
     per thread accumulated in registers with the op's own body. A
+    float16/bfloat16 multiply-adds use tensor cores (`nvgpu.mma.sync`
+    m16n8k16, f32 accumulators, four warps of 32x32 per 64x64 block). A
     `linalg.fill` of the output right before it becomes the accumulators'
     start value, and the elementwise ops right after it that rewrite the
     output in place run on each result before it is stored.
@@ -180,7 +182,8 @@ def KilnGPUTileContractions
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
-    "::mlir::affine::AffineDialect",
+    "::mlir::affine::AffineDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -21,10 +21,19 @@
 // The op's own body is applied per (m, n, k), so the reduction order is that
 // of the naive loops and any combiner works.
 //
+// float16 and bfloat16 multiply-adds run on tensor cores instead: four warps
+// per 64x64 block, each owning 32x32 outputs as 2x4 `nvgpu.mma.sync`
+// m16n8k16 tiles accumulated in f32, operands read from shared memory in
+// the PTX fragment layouts (sm_80 code, which sm_90 runs too).
+//
 // With `host-emulation` the same phases are emitted as sequential loops
 // (one per phase and thread, accumulators in a per-thread buffer) inside an
 // scf.parallel over blocks, so `--target cuda:host` checks the tiling's
-// index math, guards and fusion on the CPU.
+// index math, guards and fusion on the CPU. A tensor-core step is emulated
+// per warp: the lanes' fragments are gathered with the layouts the device
+// code uses, and the product is formed from them through the inverse
+// layouts, so a fragment layout that disagreed with the PTX definition of
+// the other side would show as a wrong result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +44,9 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::kiln {
@@ -48,14 +59,24 @@ using namespace mlir::kiln;
 
 namespace {
 
-/// Block and thread tile sizes. Threads = (bm / tm) * (bn / tn).
+/// Block and thread tile sizes. SIMT: each thread owns tm x tn outputs.
+/// Tensor cores (`mma`): each warp owns a kWarpTile x kWarpTile square.
 struct TileConfig {
   int64_t bm, bn, bk, tm, tn;
-  int64_t threads() const { return (bm / tm) * (bn / tn); }
+  bool mma = false;
+  int64_t warpsN() const { return bn / 32; }
+  int64_t threads() const {
+    return mma ? 32 * (bm / 32) * (bn / 32) : (bm / tm) * (bn / tn);
+  }
+  /// Accumulators per thread: 2x4 m16n8 tiles of 4 floats per lane (mma).
+  int64_t accumulators() const { return mma ? 2 * 4 * 4 : tm * tn; }
 };
 
 constexpr TileConfig kLargeTiles{64, 64, 16, 4, 4};
 constexpr TileConfig kSmallTiles{32, 32, 16, 2, 2};
+constexpr TileConfig kMmaTiles{64, 64, 32, 0, 0, /*mma=*/true};
+/// m16n8k16 fragments are read from shared rows padded by 8 halves.
+constexpr int64_t kMmaSharedPad = 8;
 /// Enough blocks to fill an H100's 132 SMs with large tiles; below that the
 /// small tiles trade register reuse for parallelism.
 constexpr int64_t kBlocksForLargeTiles = 132;
@@ -114,12 +135,30 @@ private:
   Value index(OpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc(), v);
   }
+  /// SIMT tiles are [k][col]; tensor-core tiles [col][k], so that the k
+  /// pairs of a fragment register are adjacent.
   MemRefType sharedType(Value operand, int64_t cols, Attribute space) {
     Type element = getElementTypeOrSelf(operand.getType());
-    return MemRefType::get({tiles.bk, cols + kSharedPad}, element,
-                           MemRefLayoutAttrInterface(), space);
+    SmallVector<int64_t> shape =
+        tiles.mma ? SmallVector<int64_t>{cols, tiles.bk + kMmaSharedPad}
+                  : SmallVector<int64_t>{tiles.bk, cols + kSharedPad};
+    return MemRefType::get(shape, element, MemRefLayoutAttrInterface(), space);
   }
-  Type accType() { return getElementTypeOrSelf(c.getType()); }
+  Type accType() {
+    Type element = getElementTypeOrSelf(c.getType());
+    return tiles.mma ? Float32Type::get(element.getContext()) : element;
+  }
+  /// Between the accumulator type and C's element type (tensor cores
+  /// accumulate f16/bf16 results in f32).
+  Value toAcc(OpBuilder &b, Value v) {
+    return v.getType() == accType() ? v
+                                    : arith::ExtFOp::create(b, loc(), accType(), v);
+  }
+  Value fromAcc(OpBuilder &b, Value v) {
+    Type element = getElementTypeOrSelf(c.getType());
+    return v.getType() == element ? v
+                                  : arith::TruncFOp::create(b, loc(), element, v);
+  }
 
   /// Splits a linear index over `group` into one value per dim of it, and
   /// writes them into `loopIvs` (the last dim varies fastest).
@@ -132,8 +171,18 @@ private:
                    ArrayRef<Value> loopIvs);
 
   struct BlockCoords {
-    Value batch, m0, n0, ty, tx;
+    Value batch, m0, n0;
+    Value ty, tx;         // SIMT: the thread's row and column of tiles
+    Value wm, wn, g, t;   // mma: warp row/col; lane / 4 and lane % 4
   };
+  /// The (row, col) within the block tile of accumulator `idx` of a thread.
+  std::pair<Value, Value> accPosition(OpBuilder &b, const BlockCoords &at,
+                                      int64_t idx);
+  SmallVector<Value> mmaStep(OpBuilder &b, const BlockCoords &at, Value ks,
+                             Value aShared, Value bShared, ValueRange acc);
+  void emulateWarpMma(OpBuilder &b, const BlockCoords &at, Value warp,
+                      Value aShared, Value bShared, Value accBuf,
+                      Value aScratch, Value bScratch);
   BlockCoords coords(OpBuilder &b, Value block, Value tid);
   SmallVector<Value> loopIvsFor(OpBuilder &b, const BlockCoords &at, Value m,
                                 Value n, Value k);
@@ -221,10 +270,44 @@ ContractionKernel::coords(OpBuilder &b, Value block, Value tid) {
   Value nTile = arith::RemUIOp::create(b, loc(), rest, nTiles);
   at.m0 = arith::MulIOp::create(b, loc(), mTile, index(b, tiles.bm));
   at.n0 = arith::MulIOp::create(b, loc(), nTile, index(b, tiles.bn));
+  if (tiles.mma) {
+    Value warp = arith::DivUIOp::create(b, loc(), tid, index(b, 32));
+    Value lane = arith::RemUIOp::create(b, loc(), tid, index(b, 32));
+    at.wm = arith::DivUIOp::create(b, loc(), warp, index(b, tiles.warpsN()));
+    at.wn = arith::RemUIOp::create(b, loc(), warp, index(b, tiles.warpsN()));
+    at.g = arith::DivUIOp::create(b, loc(), lane, index(b, 4));
+    at.t = arith::RemUIOp::create(b, loc(), lane, index(b, 4));
+    return at;
+  }
   Value threadsN = index(b, tiles.bn / tiles.tn);
   at.ty = arith::DivUIOp::create(b, loc(), tid, threadsN);
   at.tx = arith::RemUIOp::create(b, loc(), tid, threadsN);
   return at;
+}
+
+/// a * s + c, for index values and constants.
+static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
+  Value v = arith::MulIOp::create(b, loc, a,
+                                  arith::ConstantIndexOp::create(b, loc, s));
+  return arith::AddIOp::create(b, loc, v,
+                               arith::ConstantIndexOp::create(b, loc, c));
+}
+
+std::pair<Value, Value>
+ContractionKernel::accPosition(OpBuilder &b, const BlockCoords &at,
+                               int64_t idx) {
+  if (!tiles.mma)
+    return {mulAdd(b, loc(), at.ty, tiles.tm, idx / tiles.tn),
+            mulAdd(b, loc(), at.tx, tiles.tn, idx % tiles.tn)};
+  // Accumulator idx = (i * 4 + j) * 4 + r: m16n8 tile (i, j) of the warp,
+  // register r of the lane, at row g + 8 * (r / 2), col 2t + r % 2 (PTX ISA,
+  // mma.m16n8k16 fragment layout of C/D).
+  int64_t tile = idx / 4, r = idx % 4, i = tile / 4, j = tile % 4;
+  Value row = arith::AddIOp::create(b, loc(), mulAdd(b, loc(), at.wm, 32, 0),
+                                    mulAdd(b, loc(), at.g, 1, i * 16 + 8 * (r / 2)));
+  Value col = arith::AddIOp::create(b, loc(), mulAdd(b, loc(), at.wn, 32, 0),
+                                    mulAdd(b, loc(), at.t, 2, j * 8 + r % 2));
+  return {row, col};
 }
 
 SmallVector<Value> ContractionKernel::loopIvsFor(OpBuilder &b,
@@ -263,27 +346,18 @@ static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
 SmallVector<Value> ContractionKernel::initAccumulators(OpBuilder &b,
                                                        const BlockCoords &at) {
   SmallVector<Value> acc;
-  for (int64_t i = 0; i < tiles.tm; ++i) {
-    for (int64_t j = 0; j < tiles.tn; ++j) {
-      if (fill) {
-        acc.push_back(*fill);
-        continue;
-      }
-      Value m = arith::AddIOp::create(
-          b, loc(), at.m0,
-          arith::AddIOp::create(
-              b, loc(), arith::MulIOp::create(b, loc(), at.ty, index(b, tiles.tm)),
-              index(b, i)));
-      Value n = arith::AddIOp::create(
-          b, loc(), at.n0,
-          arith::AddIOp::create(
-              b, loc(), arith::MulIOp::create(b, loc(), at.tx, index(b, tiles.tn)),
-              index(b, j)));
-      Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
-                                       inRange(b, loc(), n, sizeN));
-      SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
-      acc.push_back(loadOrZero(b, ok, c, maps[2], ivs));
+  for (int64_t idx = 0; idx < tiles.accumulators(); ++idx) {
+    if (fill) {
+      acc.push_back(toAcc(b, *fill));
+      continue;
     }
+    auto [row, col] = accPosition(b, at, idx);
+    Value m = arith::AddIOp::create(b, loc(), at.m0, row);
+    Value n = arith::AddIOp::create(b, loc(), at.n0, col);
+    Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
+                                     inRange(b, loc(), n, sizeN));
+    SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
+    acc.push_back(toAcc(b, loadOrZero(b, ok, c, maps[2], ivs)));
   }
   return acc;
 }
@@ -326,7 +400,8 @@ void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid
       SmallVector<Value> ivs = isM ? loopIvsFor(b, at, col, Value(), k)
                                    : loopIvsFor(b, at, Value(), col, k);
       Value v = loadOrZero(b, ok, operand, map, ivs);
-      memref::StoreOp::create(b, loc(), v, shared, ValueRange{kk, cc});
+      memref::StoreOp::create(b, loc(), v, shared,
+                              tiles.mma ? ValueRange{cc, kk} : ValueRange{kk, cc});
     }
   };
   copyOne(x, maps[0], dims.m, at.m0, tiles.bm, sizeM, /*isM=*/true, aShared);
@@ -337,6 +412,13 @@ SmallVector<Value> ContractionKernel::accumulate(OpBuilder &b,
                                                  const BlockCoords &at, Value k0,
                                                  Value aShared, Value bShared,
                                                  ValueRange acc) {
+  if (tiles.mma) {
+    // A multiply-add: the zero padding of a partial k tile adds nothing.
+    SmallVector<Value> next(acc);
+    for (int64_t ks = 0; ks < tiles.bk; ks += 16)
+      next = mmaStep(b, at, index(b, ks), aShared, bShared, next);
+    return next;
+  }
   // The last k tile may be partial: its zero padding is only neutral for a
   // multiply-add, so the loop stops at K instead.
   Value upper = index(b, tiles.bk);
@@ -371,18 +453,11 @@ SmallVector<Value> ContractionKernel::accumulate(OpBuilder &b,
 
 void ContractionKernel::storeResults(OpBuilder &b, const BlockCoords &at,
                                      ValueRange acc) {
-  for (int64_t i = 0; i < tiles.tm; ++i) {
-    for (int64_t j = 0; j < tiles.tn; ++j) {
-      Value m = arith::AddIOp::create(
-          b, loc(), at.m0,
-          arith::AddIOp::create(
-              b, loc(), arith::MulIOp::create(b, loc(), at.ty, index(b, tiles.tm)),
-              index(b, i)));
-      Value n = arith::AddIOp::create(
-          b, loc(), at.n0,
-          arith::AddIOp::create(
-              b, loc(), arith::MulIOp::create(b, loc(), at.tx, index(b, tiles.tn)),
-              index(b, j)));
+  for (int64_t idx = 0; idx < tiles.accumulators(); ++idx) {
+    {
+      auto [row, col] = accPosition(b, at, idx);
+      Value m = arith::AddIOp::create(b, loc(), at.m0, row);
+      Value n = arith::AddIOp::create(b, loc(), at.n0, col);
       Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
                                        inRange(b, loc(), n, sizeN));
       auto ifOp = scf::IfOp::create(b, loc(), ok, /*withElseRegion=*/false);
@@ -393,7 +468,7 @@ void ContractionKernel::storeResults(OpBuilder &b, const BlockCoords &at,
       SmallVector<Value> cIndices;
       for (AffineExpr expr : maps[2].getResults())
         cIndices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
-      Value value = acc[i * tiles.tn + j];
+      Value value = fromAcc(b, acc[idx]);
       for (Epilogue epilogue : epilogues) {
         SmallVector<Value> args;
         for (OpOperand &operand : epilogue.op->getOpOperands()) {
@@ -407,6 +482,163 @@ void ContractionKernel::storeResults(OpBuilder &b, const BlockCoords &at,
         value = applyBody(b, *epilogue.op.getBlock(), args);
       }
       memref::StoreOp::create(b, loc(), value, c, cIndices);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor cores: mma.sync m16n8k16 fragments (PTX ISA, "Matrix Fragments for
+// mma.m16n8k16 with floating point type"); g = lane / 4, t = lane % 4
+//===----------------------------------------------------------------------===//
+
+/// Register `reg` (0..7) of a lane's A fragment of m16 tile `i` holds A at
+/// row g + 8 * ((reg / 2) % 2), k 2t + reg % 2 + 8 * (reg / 4).
+static std::pair<Value, Value> aFragmentAt(OpBuilder &b, Location loc, Value wm,
+                                           Value g, Value t, Value ks,
+                                           int64_t i, int64_t reg) {
+  Value row = arith::AddIOp::create(
+      b, loc, mulAdd(b, loc, wm, 32, 0),
+      mulAdd(b, loc, g, 1, i * 16 + 8 * ((reg / 2) % 2)));
+  Value k = arith::AddIOp::create(
+      b, loc, ks, mulAdd(b, loc, t, 2, reg % 2 + 8 * (reg / 4)));
+  return {row, k};
+}
+
+/// Register `reg` (0..3) of a lane's B fragment of n8 tile `j` holds B at
+/// k 2t + reg % 2 + 8 * (reg / 2), n g.
+static std::pair<Value, Value> bFragmentAt(OpBuilder &b, Location loc, Value wn,
+                                           Value g, Value t, Value ks,
+                                           int64_t j, int64_t reg) {
+  Value col = arith::AddIOp::create(b, loc, mulAdd(b, loc, wn, 32, 0),
+                                    mulAdd(b, loc, g, 1, j * 8));
+  Value k = arith::AddIOp::create(
+      b, loc, ks, mulAdd(b, loc, t, 2, reg % 2 + 8 * (reg / 2)));
+  return {col, k};
+}
+
+SmallVector<Value> ContractionKernel::mmaStep(OpBuilder &b,
+                                              const BlockCoords &at, Value ks,
+                                              Value aShared, Value bShared,
+                                              ValueRange acc) {
+  Type aType = getElementTypeOrSelf(x.getType());
+  Type bType = getElementTypeOrSelf(y.getType());
+  SmallVector<Value> aFrags, bFrags;
+  for (int64_t i = 0; i < 2; ++i) {
+    SmallVector<Value> regs;
+    for (int64_t reg = 0; reg < 8; ++reg) {
+      auto [row, k] = aFragmentAt(b, loc(), at.wm, at.g, at.t, ks, i, reg);
+      regs.push_back(memref::LoadOp::create(b, loc(), aShared, ValueRange{row, k}));
+    }
+    aFrags.push_back(vector::FromElementsOp::create(
+        b, loc(), VectorType::get({4, 2}, aType), regs));
+  }
+  for (int64_t j = 0; j < 4; ++j) {
+    SmallVector<Value> regs;
+    for (int64_t reg = 0; reg < 4; ++reg) {
+      auto [col, k] = bFragmentAt(b, loc(), at.wn, at.g, at.t, ks, j, reg);
+      regs.push_back(memref::LoadOp::create(b, loc(), bShared, ValueRange{col, k}));
+    }
+    bFrags.push_back(vector::FromElementsOp::create(
+        b, loc(), VectorType::get({2, 2}, bType), regs));
+  }
+  SmallVector<Value> next(acc);
+  auto cType = VectorType::get({2, 2}, b.getF32Type());
+  for (int64_t i = 0; i < 2; ++i) {
+    for (int64_t j = 0; j < 4; ++j) {
+      int64_t base = (i * 4 + j) * 4;
+      Value cFrag = vector::FromElementsOp::create(
+          b, loc(), cType, ValueRange(acc).slice(base, 4));
+      Value d = nvgpu::MmaSyncOp::create(b, loc(), aFrags[i], bFrags[j], cFrag,
+                                         ArrayRef<int64_t>{16, 8, 16});
+      for (int64_t r = 0; r < 4; ++r)
+        next[base + r] = vector::ExtractOp::create(b, loc(), d,
+                                                   ArrayRef<int64_t>{r / 2, r % 2});
+    }
+  }
+  return next;
+}
+
+void ContractionKernel::emulateWarpMma(OpBuilder &b, const BlockCoords &at,
+                                       Value warp, Value aShared, Value bShared,
+                                       Value accBuf, Value aScratch,
+                                       Value bScratch) {
+  Location l = loc();
+  Type f32 = b.getF32Type();
+  auto forLanes = [&](function_ref<void(OpBuilder &, Value, Value, Value)> fn) {
+    scf::ForOp::create(b, l, index(b, 0), index(b, 32), index(b, 1), {},
+                       [&](OpBuilder &nb, Location, Value lane, ValueRange) {
+                         Value g = arith::DivUIOp::create(nb, l, lane, index(nb, 4));
+                         Value t = arith::RemUIOp::create(nb, l, lane, index(nb, 4));
+                         fn(nb, lane, g, t);
+                         scf::YieldOp::create(nb, l);
+                       });
+  };
+  for (int64_t ks = 0; ks < tiles.bk; ks += 16) {
+    for (int64_t i = 0; i < 2; ++i) {
+      for (int64_t j = 0; j < 4; ++j) {
+        // Each lane's fragments, as the device code loads them.
+        forLanes([&](OpBuilder &nb, Value lane, Value g, Value t) {
+          Value ksv = index(nb, ks);
+          for (int64_t reg = 0; reg < 8; ++reg) {
+            auto [row, k] = aFragmentAt(nb, l, at.wm, g, t, ksv, i, reg);
+            Value v = memref::LoadOp::create(nb, l, aShared, ValueRange{row, k});
+            memref::StoreOp::create(nb, l, v, aScratch,
+                                    ValueRange{lane, index(nb, reg)});
+          }
+          for (int64_t reg = 0; reg < 4; ++reg) {
+            auto [col, k] = bFragmentAt(nb, l, at.wn, g, t, ksv, j, reg);
+            Value v = memref::LoadOp::create(nb, l, bShared, ValueRange{col, k});
+            memref::StoreOp::create(nb, l, v, bScratch,
+                                    ValueRange{lane, index(nb, reg)});
+          }
+        });
+        // The product, reading A(row, k) from lane (row % 8) * 4 + (k % 8) / 2
+        // register k % 2 + 2 * (row / 8) + 4 * (k / 8), and B(k, n) from lane
+        // n * 4 + (k % 8) / 2 register k % 2 + 2 * (k / 8).
+        forLanes([&](OpBuilder &nb, Value lane, Value g, Value t) {
+          Value tid = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, warp, index(nb, 32)), lane);
+          for (int64_t r = 0; r < 4; ++r) {
+            Value row = mulAdd(nb, l, g, 1, 8 * (r / 2));
+            Value col = mulAdd(nb, l, t, 2, r % 2);
+            Value slot = index(nb, (i * 4 + j) * 4 + r);
+            Value start = memref::LoadOp::create(nb, l, accBuf, ValueRange{tid, slot});
+            auto sum = scf::ForOp::create(
+                nb, l, index(nb, 0), index(nb, 16), index(nb, 1), ValueRange{start},
+                [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
+                  auto rem = [&](Value v, int64_t d) {
+                    return arith::RemUIOp::create(kb, l, v, index(kb, d));
+                  };
+                  auto div = [&](Value v, int64_t d) {
+                    return arith::DivUIOp::create(kb, l, v, index(kb, d));
+                  };
+                  auto add = [&](Value a, Value c) {
+                    return arith::AddIOp::create(kb, l, a, c);
+                  };
+                  auto mul = [&](Value a, int64_t c) {
+                    return arith::MulIOp::create(kb, l, a, index(kb, c));
+                  };
+                  Value kPair = div(rem(k, 8), 2);
+                  Value aLane = add(mul(rem(row, 8), 4), kPair);
+                  Value aReg = add(add(rem(k, 2), mul(div(row, 8), 2)),
+                                   mul(div(k, 8), 4));
+                  Value bLane = add(mul(col, 4), kPair);
+                  Value bReg = add(rem(k, 2), mul(div(k, 8), 2));
+                  Value av = memref::LoadOp::create(kb, l, aScratch,
+                                                    ValueRange{aLane, aReg});
+                  Value bv = memref::LoadOp::create(kb, l, bScratch,
+                                                    ValueRange{bLane, bReg});
+                  Value p = arith::MulFOp::create(
+                      kb, l, arith::ExtFOp::create(kb, l, f32, av),
+                      arith::ExtFOp::create(kb, l, f32, bv));
+                  scf::YieldOp::create(kb, l,
+                                       ValueRange{arith::AddFOp::create(kb, l, iter[0], p)});
+                });
+            memref::StoreOp::create(nb, l, sum.getResult(0), accBuf,
+                                    ValueRange{tid, slot});
+          }
+        });
+      }
     }
   }
 }
@@ -447,19 +679,26 @@ void ContractionKernel::emitDevice(OpBuilder &b) {
 void ContractionKernel::emitHostEmulation(OpBuilder &b) {
   // Blocks in an scf.parallel (mapped like any loop), threads one after
   // another per phase; a barrier is the end of a phase.
-  int64_t accs = tiles.tm * tiles.tn;
+  int64_t accs = tiles.accumulators();
   auto blocks = scf::ParallelOp::create(b, loc(), ValueRange{index(b, 0)},
                                         ValueRange{index(b, numBlocks())},
                                         ValueRange{index(b, 1)});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(blocks.getBody());
   Value block = blocks.getInductionVars()[0];
-  auto scope = memref::AllocaScopeOp::create(b, loc(), TypeRange{});
-  b.createBlock(&scope.getBodyRegion());
-  Value aShared = memref::AllocaOp::create(b, loc(), sharedType(x, tiles.bm, {}));
-  Value bShared = memref::AllocaOp::create(b, loc(), sharedType(y, tiles.bn, {}));
-  Value accBuf = memref::AllocaOp::create(
+  // Heap buffers per block: an alloca_scope would not survive scf-to-cf, and
+  // allocas in the loop would grow the stack block after block.
+  Value aShared = memref::AllocOp::create(b, loc(), sharedType(x, tiles.bm, {}));
+  Value bShared = memref::AllocOp::create(b, loc(), sharedType(y, tiles.bn, {}));
+  Value accBuf = memref::AllocOp::create(
       b, loc(), MemRefType::get({tiles.threads(), accs}, accType()));
+  Value aScratch, bScratch;
+  if (tiles.mma) {
+    aScratch = memref::AllocOp::create(
+        b, loc(), MemRefType::get({32, 8}, getElementTypeOrSelf(x.getType())));
+    bScratch = memref::AllocOp::create(
+        b, loc(), MemRefType::get({32, 4}, getElementTypeOrSelf(y.getType())));
+  }
   auto forThreads = [&](function_ref<void(OpBuilder &, Value tid)> fn) {
     scf::ForOp::create(b, loc(), index(b, 0), index(b, tiles.threads()),
                        index(b, 1), {},
@@ -491,17 +730,33 @@ void ContractionKernel::emitHostEmulation(OpBuilder &b) {
         forThreads([&](OpBuilder &nb, Value tid) {
           copyTiles(nb, coords(nb, block, tid), tid, k0, aShared, bShared);
         });
-        forThreads([&](OpBuilder &nb, Value tid) {
-          BlockCoords at = coords(nb, block, tid);
-          storeAcc(nb, tid,
-                   accumulate(nb, at, k0, aShared, bShared, loadAcc(nb, tid)));
-        });
+        if (!tiles.mma) {
+          forThreads([&](OpBuilder &nb, Value tid) {
+            BlockCoords at = coords(nb, block, tid);
+            storeAcc(nb, tid,
+                     accumulate(nb, at, k0, aShared, bShared, loadAcc(nb, tid)));
+          });
+        } else {
+          scf::ForOp::create(
+              b, l, index(b, 0), index(b, tiles.threads() / 32), index(b, 1), {},
+              [&](OpBuilder &nb, Location, Value warp, ValueRange) {
+                Value lane0 = arith::MulIOp::create(nb, l, warp, index(nb, 32));
+                BlockCoords at = coords(nb, block, lane0);
+                OpBuilder::InsertionGuard wGuard(b);
+                b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+                emulateWarpMma(b, at, warp, aShared, bShared, accBuf, aScratch,
+                               bScratch);
+                scf::YieldOp::create(b, l);
+              });
+        }
         scf::YieldOp::create(b, l);
       });
   forThreads([&](OpBuilder &nb, Value tid) {
     storeResults(nb, coords(nb, block, tid), loadAcc(nb, tid));
   });
-  memref::AllocaScopeReturnOp::create(b, loc());
+  for (Value buffer : {aShared, bShared, accBuf, aScratch, bScratch})
+    if (buffer)
+      memref::DeallocOp::create(b, loc(), buffer);
 }
 
 //===----------------------------------------------------------------------===//
@@ -568,6 +823,36 @@ static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
       dims.size(dims.n) < 8)
     return std::nullopt;
   return dims;
+}
+
+/// Whether `v` is block argument `n`, possibly through an arith.extf.
+static bool isArgument(Value v, Block *body, unsigned n) {
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    v = ext.getIn();
+  return v == body->getArgument(n);
+}
+
+/// Whether tensor cores can run `op`: f16 x f16 or bf16 x bf16 operands,
+/// a float result, and a body that is out + a * b (extensions allowed).
+static bool isTensorCoreContraction(linalg::LinalgOp op) {
+  Type a = getElementTypeOrSelf(op.getDpsInputOperand(0)->get().getType());
+  Type b = getElementTypeOrSelf(op.getDpsInputOperand(1)->get().getType());
+  Type c = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+  if (a != b || !(a.isF16() || a.isBF16()) ||
+      !(c.isF16() || c.isBF16() || c.isF32()))
+    return false;
+  Block *body = op.getBlock();
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value lhs = add.getLhs(), rhs = add.getRhs();
+  if (rhs == body->getArgument(2))
+    std::swap(lhs, rhs);
+  auto mul = rhs.getDefiningOp<arith::MulFOp>();
+  if (lhs != body->getArgument(2) || !mul)
+    return false;
+  return (isArgument(mul.getLhs(), body, 0) && isArgument(mul.getRhs(), body, 1)) ||
+         (isArgument(mul.getLhs(), body, 1) && isArgument(mul.getRhs(), body, 0));
 }
 
 /// The value of a `linalg.fill` of `c` right before `op` (erased by the
@@ -655,6 +940,8 @@ void KilnGPUTileContractions::runOnOperation() {
                           llvm::divideCeil(dims->size(dims->n), kLargeTiles.bn);
     TileConfig tiles =
         largeBlocks >= kBlocksForLargeTiles ? kLargeTiles : kSmallTiles;
+    if (isTensorCoreContraction(op))
+      tiles = kMmaTiles;
     rewriter.setInsertionPoint(op);
     ContractionKernel kernel(op, *dims, tiles,
                              fill ? fillValue : std::optional<Value>(),

@@ -15,7 +15,10 @@ for tiling (the naive mapping must still serve it).
   float16 2e-3 (kiln accumulates in f16 like the graph says, onnxruntime in f32; 2^-11
   relative rounding per add over K <= 64 terms stays well under it).
 - `--target cuda:sm_80,sm_90` must put the tiled cases in shared memory with barriers
-  (`.shared` and `bar.sync` in their PTX) and the narrow case not.
+  (`.shared` and `bar.sync` in their PTX) and the narrow case not; float16 must use tensor
+  cores (`mma.sync` m16n8k16 with f32 accumulators), float32 not (no tf32).
+  On the host, a tensor-core step is emulated per warp from the lanes' fragments (see
+  GPUTileContractions.cpp), so the fragment layouts are checked too.
 What this cannot check: barrier placement on real hardware and the driver; the lent GPU
 does that (test/gpu/run_on_device.sh).
 """
@@ -120,6 +123,15 @@ def case_matmul_f16(rng):
                        [weight(rng, "w", [64, 48], np.float16)])
 
 
+def case_batch_matmul_f16_bias(rng):
+    """float16 [2,70,50] @ [2,50,130] + bias: tensor cores with partial tiles in m, n and k,
+    two batches, and an f16 epilogue after the f32 accumulators are rounded."""
+    return graph_model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["y"])],
+        [("x", F16, [2, 70, 50]), ("w", F16, [2, 50, 130])], [("y", F16, [2, 70, 130])],
+        [weight(rng, "b", [130], np.float16)])
+
+
 def case_matvec_naive(rng):
     """3 rows: too narrow to tile, served by the naive mapping."""
     return graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])],
@@ -128,6 +140,7 @@ def case_matvec_naive(rng):
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
 NOT_TILED = {"matvec_naive"}
+TENSOR_CORES = {"matmul_f16", "batch_matmul_f16_bias"}
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +191,6 @@ def test_tiled_kernel_uses_shared_memory(kiln, case_model, tmp_path, name):
         assert not shared and not barrier, "a 3-row product should use the naive mapping"
     else:
         assert shared and barrier, "expected a shared-memory tiled kernel with barriers"
+    tensor_cores = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32" in text
+    assert tensor_cores == (name in TENSOR_CORES), \
+        f"tensor cores {'expected' if name in TENSOR_CORES else 'unexpected'} for {name}"
