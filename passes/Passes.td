@@ -201,8 +201,9 @@ def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {
     `scf.parallel`: host code never touches device memory; a constant
     global read in a loop is read there (`memref.get_global` cloned into the
     loop) so outlining copies it to the device. Naive (one
-    output element per thread), correct first; shared-memory tiling and
-    tensor cores come later.
+    output element per thread): contractions are tiled before it, by
+    `kiln-gpu-tile-contractions`, and ops inside a `gpu.launch` are left
+    alone.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",

@@ -763,6 +763,13 @@ void ContractionKernel::emitHostEmulation(OpBuilder &b) {
 // Matching
 //===----------------------------------------------------------------------===//
 
+/// The buffer `v` is a view of (through view-like ops), or `v` itself.
+static Value viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
 /// The dims of `op` by role, or nullopt when it is not a two-input
 /// contraction this kernel handles.
 static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
@@ -773,6 +780,11 @@ static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
   for (OpOperand &operand : op->getOpOperands())
     if (!isa<MemRefType>(operand.get().getType()))
       return std::nullopt;
+  // Blocks store their outputs while others still read the inputs.
+  Value out = viewRoot(op.getDpsInitOperand(0)->get());
+  if (viewRoot(op.getDpsInputOperand(0)->get()) == out ||
+      viewRoot(op.getDpsInputOperand(1)->get()) == out)
+    return std::nullopt;
   Block *body = op.getBlock();
   if (!body || body->getNumArguments() != 3 ||
       body->getTerminator()->getNumOperands() != 1)
@@ -866,13 +878,6 @@ static linalg::FillOp fillBefore(linalg::LinalgOp op, Value c) {
   if (value.getType() != getElementTypeOrSelf(c.getType()))
     return nullptr;
   return fill;
-}
-
-/// The buffer `v` is a view of (through view-like ops), or `v` itself.
-static Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
 }
 
 /// Whether `next` is an elementwise op that reads `c` element for element

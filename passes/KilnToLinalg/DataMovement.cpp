@@ -25,8 +25,7 @@ using namespace mlir::kiln;
 
 namespace {
 
-/// kiln.constant → arith.constant with the same attribute (signed and
-/// unsigned integer elements reinterpreted as signless, as arith wants)
+/// kiln.constant → arith.constant with the same attribute
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -36,11 +35,6 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value)
       return unsupported(rewriter, op, "constant value is not typed");
-    if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-      auto intType = dyn_cast<IntegerType>(dense.getElementType());
-      if (intType && !intType.isSignless())
-        value = dense.bitcast(rewriter.getIntegerType(intType.getWidth()));
-    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }
