@@ -202,8 +202,8 @@ def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {
     global read in a loop is read there (`memref.get_global` cloned into the
     loop) so outlining copies it to the device. Naive (one
     output element per thread): contractions are tiled before it, by
-    `kiln-gpu-tile-contractions`, and ops inside a `gpu.launch` are left
-    alone.
+    `kiln-gpu-tile-contractions`, whose `gpu.launch` kernels count as
+    kernel code for the host-access check.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",

@@ -90,10 +90,6 @@ void KilnGPUMapToLoops::runOnOperation() {
   IRRewriter rewriter(ctx);
   SmallVector<linalg::LinalgOp> linalgOps;
   func.walk([&](linalg::LinalgOp op) { linalgOps.push_back(op); });
-  // Ops inside kernels that kiln-gpu-tile-contractions built stay as they are.
-  llvm::erase_if(linalgOps, [](linalg::LinalgOp op) {
-    return op->getParentOfType<gpu::LaunchOp>() != nullptr;
-  });
   for (linalg::LinalgOp op : linalgOps) {
     if (!op.hasPureBufferSemantics()) {
       op->emitError("GPU mapping expects bufferized linalg ops");
@@ -121,7 +117,7 @@ void KilnGPUMapToLoops::runOnOperation() {
     }
     if (!isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op) ||
         op->getParentOfType<scf::ParallelOp>() ||
-        op->getParentOfType<gpu::LaunchOp>())
+        op->getParentOfType<gpu::LaunchOp>()) // kiln-gpu-tile-contractions'
       return WalkResult::advance();
     op->emitError("buffer access outside any kernel loop cannot run on the "
                   "GPU target");

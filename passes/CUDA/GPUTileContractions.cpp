@@ -30,10 +30,11 @@
 // (one per phase and thread, accumulators in a per-thread buffer) inside an
 // scf.parallel over blocks, so `--target cuda:host` checks the tiling's
 // index math, guards and fusion on the CPU. A tensor-core step is emulated
-// per warp: the lanes' fragments are gathered with the layouts the device
-// code uses, and the product is formed from them through the inverse
-// layouts, so a fragment layout that disagreed with the PTX definition of
-// the other side would show as a wrong result.
+// per warp: the lanes' A and B fragments are gathered with the loads the
+// device code uses, and each element of the product is formed through
+// independently written inverse layouts and put where the inverse C layout
+// says, so an A, B or C layout that disagreed with the PTX definition would
+// show as a wrong result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,7 +61,7 @@ using namespace mlir::kiln;
 namespace {
 
 /// Block and thread tile sizes. SIMT: each thread owns tm x tn outputs.
-/// Tensor cores (`mma`): each warp owns a kWarpTile x kWarpTile square.
+/// Tensor cores (`mma`): each warp owns a 32x32 square.
 struct TileConfig {
   int64_t bm, bn, bk, tm, tn;
   bool mma = false;
@@ -93,12 +94,11 @@ struct GemmDims {
       s *= ranges[d];
     return s;
   }
-};
-
-/// One elementwise op fused after the contraction: it reads C (identity
-/// map) and writes C in place.
-struct Epilogue {
-  linalg::LinalgOp op;
+  /// Blocks of the grid: one per batch and output tile.
+  int64_t blocks(const TileConfig &tiles) const {
+    return size(batch) * llvm::divideCeil(size(m), tiles.bm) *
+           llvm::divideCeil(size(n), tiles.bn);
+  }
 };
 
 struct KilnGPUTileContractions
@@ -111,14 +111,14 @@ struct KilnGPUTileContractions
 class ContractionKernel {
 public:
   ContractionKernel(linalg::LinalgOp op, GemmDims dims, TileConfig tiles,
-                    std::optional<Value> fill, SmallVector<Epilogue> epilogues)
+                    std::optional<Value> fill,
+                    SmallVector<linalg::LinalgOp> epilogues)
       : op(op), dims(std::move(dims)), tiles(tiles), fill(fill),
         epilogues(std::move(epilogues)) {
     x = op.getDpsInputOperand(0)->get();
     y = op.getDpsInputOperand(1)->get();
     c = op.getDpsInitOperand(0)->get();
     maps = op.getIndexingMapsArray();
-    sizeB = this->dims.size(this->dims.batch);
     sizeM = this->dims.size(this->dims.m);
     sizeN = this->dims.size(this->dims.n);
     sizeK = this->dims.size(this->dims.k);
@@ -126,7 +126,7 @@ public:
     tilesN = llvm::divideCeil(sizeN, tiles.bn);
   }
 
-  int64_t numBlocks() const { return sizeB * tilesM * tilesN; }
+  int64_t numBlocks() const { return dims.blocks(tiles); }
   void emitDevice(OpBuilder &b);
   void emitHostEmulation(OpBuilder &b);
 
@@ -178,6 +178,11 @@ private:
   /// The (row, col) within the block tile of accumulator `idx` of a thread.
   std::pair<Value, Value> accPosition(OpBuilder &b, const BlockCoords &at,
                                       int64_t idx);
+  /// The output (m, n) of accumulator `idx`, and whether it is in bounds.
+  struct OutputAt {
+    Value m, n, inBounds;
+  };
+  OutputAt outputAt(OpBuilder &b, const BlockCoords &at, int64_t idx);
   SmallVector<Value> mmaStep(OpBuilder &b, const BlockCoords &at, Value ks,
                              Value aShared, Value bShared, ValueRange acc);
   void emulateWarpMma(OpBuilder &b, const BlockCoords &at, Value warp,
@@ -200,10 +205,12 @@ private:
   GemmDims dims;
   TileConfig tiles;
   std::optional<Value> fill;
-  SmallVector<Epilogue> epilogues;
+  /// Elementwise ops fused after the contraction: each reads C (identity
+  /// map) and writes it in place.
+  SmallVector<linalg::LinalgOp> epilogues;
   Value x, y, c;
   SmallVector<AffineMap> maps;
-  int64_t sizeB, sizeM, sizeN, sizeK, tilesM, tilesN;
+  int64_t sizeM, sizeN, sizeK, tilesM, tilesN;
 };
 
 } // namespace
@@ -285,6 +292,11 @@ ContractionKernel::coords(OpBuilder &b, Value block, Value tid) {
   return at;
 }
 
+static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
+  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
+}
+
 /// a * s + c, for index values and constants.
 static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
   Value v = arith::MulIOp::create(b, loc, a,
@@ -293,21 +305,38 @@ static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
                                arith::ConstantIndexOp::create(b, loc, c));
 }
 
+/// Register `r` (0..3) of a lane's C/D fragment holds the m16n8 tile's row
+/// g + 8 * (r / 2), col 2t + r % 2 (PTX ISA, mma.m16n8k16 fragment layout;
+/// g = lane / 4, t = lane % 4).
+static std::pair<Value, Value> cFragmentAt(OpBuilder &b, Location loc, Value g,
+                                           Value t, int64_t r) {
+  return {mulAdd(b, loc, g, 1, 8 * (r / 2)), mulAdd(b, loc, t, 2, r % 2)};
+}
+
 std::pair<Value, Value>
 ContractionKernel::accPosition(OpBuilder &b, const BlockCoords &at,
                                int64_t idx) {
   if (!tiles.mma)
     return {mulAdd(b, loc(), at.ty, tiles.tm, idx / tiles.tn),
             mulAdd(b, loc(), at.tx, tiles.tn, idx % tiles.tn)};
-  // Accumulator idx = (i * 4 + j) * 4 + r: m16n8 tile (i, j) of the warp,
-  // register r of the lane, at row g + 8 * (r / 2), col 2t + r % 2 (PTX ISA,
-  // mma.m16n8k16 fragment layout of C/D).
+  // Accumulator idx = (i * 4 + j) * 4 + r: register r of the lane in m16n8
+  // tile (i, j) of the warp.
   int64_t tile = idx / 4, r = idx % 4, i = tile / 4, j = tile % 4;
-  Value row = arith::AddIOp::create(b, loc(), mulAdd(b, loc(), at.wm, 32, 0),
-                                    mulAdd(b, loc(), at.g, 1, i * 16 + 8 * (r / 2)));
-  Value col = arith::AddIOp::create(b, loc(), mulAdd(b, loc(), at.wn, 32, 0),
-                                    mulAdd(b, loc(), at.t, 2, j * 8 + r % 2));
-  return {row, col};
+  auto [row, col] = cFragmentAt(b, loc(), at.g, at.t, r);
+  Value warpRow = mulAdd(b, loc(), at.wm, 32, i * 16);
+  Value warpCol = mulAdd(b, loc(), at.wn, 32, j * 8);
+  return {arith::AddIOp::create(b, loc(), warpRow, row),
+          arith::AddIOp::create(b, loc(), warpCol, col)};
+}
+
+ContractionKernel::OutputAt
+ContractionKernel::outputAt(OpBuilder &b, const BlockCoords &at, int64_t idx) {
+  auto [row, col] = accPosition(b, at, idx);
+  Value m = arith::AddIOp::create(b, loc(), at.m0, row);
+  Value n = arith::AddIOp::create(b, loc(), at.n0, col);
+  Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
+                                   inRange(b, loc(), n, sizeN));
+  return {m, n, ok};
 }
 
 SmallVector<Value> ContractionKernel::loopIvsFor(OpBuilder &b,
@@ -334,11 +363,6 @@ Value ContractionKernel::applyBody(OpBuilder &b, Block &body, ValueRange args) {
   return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
 }
 
-static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
-  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
-}
-
 //===----------------------------------------------------------------------===//
 // The phases
 //===----------------------------------------------------------------------===//
@@ -351,13 +375,9 @@ SmallVector<Value> ContractionKernel::initAccumulators(OpBuilder &b,
       acc.push_back(toAcc(b, *fill));
       continue;
     }
-    auto [row, col] = accPosition(b, at, idx);
-    Value m = arith::AddIOp::create(b, loc(), at.m0, row);
-    Value n = arith::AddIOp::create(b, loc(), at.n0, col);
-    Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
-                                     inRange(b, loc(), n, sizeN));
-    SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
-    acc.push_back(toAcc(b, loadOrZero(b, ok, c, maps[2], ivs)));
+    OutputAt out = outputAt(b, at, idx);
+    SmallVector<Value> ivs = loopIvsFor(b, at, out.m, out.n, Value());
+    acc.push_back(toAcc(b, loadOrZero(b, out.inBounds, c, maps[2], ivs)));
   }
   return acc;
 }
@@ -454,35 +474,29 @@ SmallVector<Value> ContractionKernel::accumulate(OpBuilder &b,
 void ContractionKernel::storeResults(OpBuilder &b, const BlockCoords &at,
                                      ValueRange acc) {
   for (int64_t idx = 0; idx < tiles.accumulators(); ++idx) {
-    {
-      auto [row, col] = accPosition(b, at, idx);
-      Value m = arith::AddIOp::create(b, loc(), at.m0, row);
-      Value n = arith::AddIOp::create(b, loc(), at.n0, col);
-      Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), m, sizeM),
-                                       inRange(b, loc(), n, sizeN));
-      auto ifOp = scf::IfOp::create(b, loc(), ok, /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      SmallVector<Value> ivs = loopIvsFor(b, at, m, n, Value());
-      // The C element's indices, which are the epilogues' loop ivs.
-      SmallVector<Value> cIndices;
-      for (AffineExpr expr : maps[2].getResults())
-        cIndices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
-      Value value = fromAcc(b, acc[idx]);
-      for (Epilogue epilogue : epilogues) {
-        SmallVector<Value> args;
-        for (OpOperand &operand : epilogue.op->getOpOperands()) {
-          if (operand.get() == c) {
-            args.push_back(value);
-            continue;
-          }
-          AffineMap map = epilogue.op.getMatchingIndexingMap(&operand);
-          args.push_back(loadAt(b, operand.get(), map, cIndices));
+    OutputAt out = outputAt(b, at, idx);
+    auto ifOp = scf::IfOp::create(b, loc(), out.inBounds, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> ivs = loopIvsFor(b, at, out.m, out.n, Value());
+    // The C element's indices, which are the epilogues' loop ivs.
+    SmallVector<Value> cIndices;
+    for (AffineExpr expr : maps[2].getResults())
+      cIndices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+    Value value = fromAcc(b, acc[idx]);
+    for (linalg::LinalgOp epilogue : epilogues) {
+      SmallVector<Value> args;
+      for (OpOperand &operand : epilogue->getOpOperands()) {
+        if (operand.get() == c) {
+          args.push_back(value);
+          continue;
         }
-        value = applyBody(b, *epilogue.op.getBlock(), args);
+        AffineMap map = epilogue.getMatchingIndexingMap(&operand);
+        args.push_back(loadAt(b, operand.get(), map, cIndices));
       }
-      memref::StoreOp::create(b, loc(), value, c, cIndices);
+      value = applyBody(b, *epilogue.getBlock(), args);
     }
+    memref::StoreOp::create(b, loc(), value, c, cIndices);
   }
 }
 
@@ -516,6 +530,19 @@ static std::pair<Value, Value> bFragmentAt(OpBuilder &b, Location loc, Value wn,
   return {col, k};
 }
 
+/// The `regs` values of one lane's fragment, loaded from `shared` at the
+/// (row or col, k) that `positionOf(reg)` gives.
+static SmallVector<Value>
+loadFragment(OpBuilder &b, Location loc, Value shared, int64_t regs,
+             function_ref<std::pair<Value, Value>(int64_t)> positionOf) {
+  SmallVector<Value> values;
+  for (int64_t reg = 0; reg < regs; ++reg) {
+    auto [outer, k] = positionOf(reg);
+    values.push_back(memref::LoadOp::create(b, loc, shared, ValueRange{outer, k}));
+  }
+  return values;
+}
+
 SmallVector<Value> ContractionKernel::mmaStep(OpBuilder &b,
                                               const BlockCoords &at, Value ks,
                                               Value aShared, Value bShared,
@@ -524,20 +551,16 @@ SmallVector<Value> ContractionKernel::mmaStep(OpBuilder &b,
   Type bType = getElementTypeOrSelf(y.getType());
   SmallVector<Value> aFrags, bFrags;
   for (int64_t i = 0; i < 2; ++i) {
-    SmallVector<Value> regs;
-    for (int64_t reg = 0; reg < 8; ++reg) {
-      auto [row, k] = aFragmentAt(b, loc(), at.wm, at.g, at.t, ks, i, reg);
-      regs.push_back(memref::LoadOp::create(b, loc(), aShared, ValueRange{row, k}));
-    }
+    SmallVector<Value> regs = loadFragment(b, loc(), aShared, 8, [&](int64_t reg) {
+      return aFragmentAt(b, loc(), at.wm, at.g, at.t, ks, i, reg);
+    });
     aFrags.push_back(vector::FromElementsOp::create(
         b, loc(), VectorType::get({4, 2}, aType), regs));
   }
   for (int64_t j = 0; j < 4; ++j) {
-    SmallVector<Value> regs;
-    for (int64_t reg = 0; reg < 4; ++reg) {
-      auto [col, k] = bFragmentAt(b, loc(), at.wn, at.g, at.t, ks, j, reg);
-      regs.push_back(memref::LoadOp::create(b, loc(), bShared, ValueRange{col, k}));
-    }
+    SmallVector<Value> regs = loadFragment(b, loc(), bShared, 4, [&](int64_t reg) {
+      return bFragmentAt(b, loc(), at.wn, at.g, at.t, ks, j, reg);
+    });
     bFrags.push_back(vector::FromElementsOp::create(
         b, loc(), VectorType::get({2, 2}, bType), regs));
   }
@@ -579,65 +602,76 @@ void ContractionKernel::emulateWarpMma(OpBuilder &b, const BlockCoords &at,
         // Each lane's fragments, as the device code loads them.
         forLanes([&](OpBuilder &nb, Value lane, Value g, Value t) {
           Value ksv = index(nb, ks);
-          for (int64_t reg = 0; reg < 8; ++reg) {
-            auto [row, k] = aFragmentAt(nb, l, at.wm, g, t, ksv, i, reg);
-            Value v = memref::LoadOp::create(nb, l, aShared, ValueRange{row, k});
+          SmallVector<Value> aRegs =
+              loadFragment(nb, l, aShared, 8, [&](int64_t reg) {
+                return aFragmentAt(nb, l, at.wm, g, t, ksv, i, reg);
+              });
+          SmallVector<Value> bRegs =
+              loadFragment(nb, l, bShared, 4, [&](int64_t reg) {
+                return bFragmentAt(nb, l, at.wn, g, t, ksv, j, reg);
+              });
+          for (auto [reg, v] : llvm::enumerate(aRegs))
             memref::StoreOp::create(nb, l, v, aScratch,
                                     ValueRange{lane, index(nb, reg)});
-          }
-          for (int64_t reg = 0; reg < 4; ++reg) {
-            auto [col, k] = bFragmentAt(nb, l, at.wn, g, t, ksv, j, reg);
-            Value v = memref::LoadOp::create(nb, l, bShared, ValueRange{col, k});
+          for (auto [reg, v] : llvm::enumerate(bRegs))
             memref::StoreOp::create(nb, l, v, bScratch,
                                     ValueRange{lane, index(nb, reg)});
-          }
         });
-        // The product, reading A(row, k) from lane (row % 8) * 4 + (k % 8) / 2
-        // register k % 2 + 2 * (row / 8) + 4 * (k / 8), and B(k, n) from lane
-        // n * 4 + (k % 8) / 2 register k % 2 + 2 * (k / 8).
-        forLanes([&](OpBuilder &nb, Value lane, Value g, Value t) {
-          Value tid = arith::AddIOp::create(
-              nb, l, arith::MulIOp::create(nb, l, warp, index(nb, 32)), lane);
-          for (int64_t r = 0; r < 4; ++r) {
-            Value row = mulAdd(nb, l, g, 1, 8 * (r / 2));
-            Value col = mulAdd(nb, l, t, 2, r % 2);
-            Value slot = index(nb, (i * 4 + j) * 4 + r);
-            Value start = memref::LoadOp::create(nb, l, accBuf, ValueRange{tid, slot});
-            auto sum = scf::ForOp::create(
-                nb, l, index(nb, 0), index(nb, 16), index(nb, 1), ValueRange{start},
-                [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
-                  auto rem = [&](Value v, int64_t d) {
-                    return arith::RemUIOp::create(kb, l, v, index(kb, d));
-                  };
-                  auto div = [&](Value v, int64_t d) {
-                    return arith::DivUIOp::create(kb, l, v, index(kb, d));
-                  };
-                  auto add = [&](Value a, Value c) {
-                    return arith::AddIOp::create(kb, l, a, c);
-                  };
-                  auto mul = [&](Value a, int64_t c) {
-                    return arith::MulIOp::create(kb, l, a, index(kb, c));
-                  };
-                  Value kPair = div(rem(k, 8), 2);
-                  Value aLane = add(mul(rem(row, 8), 4), kPair);
-                  Value aReg = add(add(rem(k, 2), mul(div(row, 8), 2)),
-                                   mul(div(k, 8), 4));
-                  Value bLane = add(mul(col, 4), kPair);
-                  Value bReg = add(rem(k, 2), mul(div(k, 8), 2));
-                  Value av = memref::LoadOp::create(kb, l, aScratch,
-                                                    ValueRange{aLane, aReg});
-                  Value bv = memref::LoadOp::create(kb, l, bScratch,
-                                                    ValueRange{bLane, bReg});
-                  Value p = arith::MulFOp::create(
-                      kb, l, arith::ExtFOp::create(kb, l, f32, av),
-                      arith::ExtFOp::create(kb, l, f32, bv));
-                  scf::YieldOp::create(kb, l,
-                                       ValueRange{arith::AddFOp::create(kb, l, iter[0], p)});
-                });
-            memref::StoreOp::create(nb, l, sum.getResult(0), accBuf,
-                                    ValueRange{tid, slot});
-          }
-        });
+        // The product, one element (row, col) of the m16n8 tile at a time,
+        // through the inverse layouts: A(row, k) from lane (row % 8) * 4 +
+        // (k % 8) / 2 register k % 2 + 2 * (row / 8) + 4 * (k / 8); B(k, col)
+        // from lane col * 4 + (k % 8) / 2 register k % 2 + 2 * (k / 8); the
+        // result into lane (row % 8) * 4 + col / 2 register col % 2 +
+        // 2 * (row / 8), where the store phase finds it through accPosition.
+        scf::ForOp::create(
+            b, l, index(b, 0), index(b, 16 * 8), index(b, 1), {},
+            [&](OpBuilder &nb, Location, Value e, ValueRange) {
+              auto rem = [&](Value v, int64_t d) {
+                return arith::RemUIOp::create(nb, l, v, index(nb, d));
+              };
+              auto div = [&](Value v, int64_t d) {
+                return arith::DivUIOp::create(nb, l, v, index(nb, d));
+              };
+              auto add = [&](Value a, Value c) {
+                return arith::AddIOp::create(nb, l, a, c);
+              };
+              auto mul = [&](Value a, int64_t c) {
+                return arith::MulIOp::create(nb, l, a, index(nb, c));
+              };
+              Value row = div(e, 8), col = rem(e, 8);
+              Value cLane = add(mul(rem(row, 8), 4), div(col, 2));
+              Value cReg = add(rem(col, 2), mul(div(row, 8), 2));
+              Value tid = add(mul(warp, 32), cLane);
+              Value slot = add(index(nb, (i * 4 + j) * 4), cReg);
+              Value start =
+                  memref::LoadOp::create(nb, l, accBuf, ValueRange{tid, slot});
+              auto sum = scf::ForOp::create(
+                  nb, l, index(nb, 0), index(nb, 16), index(nb, 1),
+                  ValueRange{start},
+                  [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
+                    OpBuilder::InsertionGuard kGuard(nb);
+                    nb.setInsertionPoint(kb.getInsertionBlock(),
+                                         kb.getInsertionPoint());
+                    Value kPair = div(rem(k, 8), 2);
+                    Value aLane = add(mul(rem(row, 8), 4), kPair);
+                    Value aReg = add(add(rem(k, 2), mul(div(row, 8), 2)),
+                                     mul(div(k, 8), 4));
+                    Value bLane = add(mul(col, 4), kPair);
+                    Value bReg = add(rem(k, 2), mul(div(k, 8), 2));
+                    Value av = memref::LoadOp::create(nb, l, aScratch,
+                                                      ValueRange{aLane, aReg});
+                    Value bv = memref::LoadOp::create(nb, l, bScratch,
+                                                      ValueRange{bLane, bReg});
+                    Value p = arith::MulFOp::create(
+                        nb, l, arith::ExtFOp::create(nb, l, f32, av),
+                        arith::ExtFOp::create(nb, l, f32, bv));
+                    scf::YieldOp::create(
+                        nb, l, ValueRange{arith::AddFOp::create(nb, l, iter[0], p)});
+                  });
+              memref::StoreOp::create(nb, l, sum.getResult(0), accBuf,
+                                      ValueRange{tid, slot});
+              scf::YieldOp::create(nb, l);
+            });
       }
     }
   }
@@ -763,6 +797,15 @@ void ContractionKernel::emitHostEmulation(OpBuilder &b) {
 // Matching
 //===----------------------------------------------------------------------===//
 
+/// Whether a linalg body can be cloned per element anywhere: no
+/// linalg.index, no regions, no memory effects.
+static bool isPureScalarBody(Block &body) {
+  return llvm::all_of(body.without_terminator(), [](Operation &inner) {
+    return !isa<linalg::IndexOp>(inner) && inner.getNumRegions() == 0 &&
+           isMemoryEffectFree(&inner);
+  });
+}
+
 /// The buffer `v` is a view of (through view-like ops), or `v` itself.
 static Value viewRoot(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
@@ -789,11 +832,7 @@ static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
   if (!body || body->getNumArguments() != 3 ||
       body->getTerminator()->getNumOperands() != 1)
     return std::nullopt;
-  bool pure = llvm::all_of(body->without_terminator(), [](Operation &inner) {
-    return !isa<linalg::IndexOp>(inner) && inner.getNumRegions() == 0 &&
-           isMemoryEffectFree(&inner);
-  });
-  if (!pure)
+  if (!isPureScalarBody(*body))
     return std::nullopt;
   Type acc = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
   for (OpOperand &operand : op->getOpOperands()) {
@@ -905,12 +944,7 @@ static bool isFusableEpilogue(Operation *next, Value c) {
                                viewRoot(operand.get()) == viewRoot(c)))
       return false;
   }
-  return llvm::all_of(linalgOp.getBlock()->without_terminator(),
-                      [](Operation &inner) {
-                        return !isa<linalg::IndexOp>(inner) &&
-                               inner.getNumRegions() == 0 &&
-                               isMemoryEffectFree(&inner);
-                      });
+  return isPureScalarBody(*linalgOp.getBlock());
 }
 
 void KilnGPUTileContractions::runOnOperation() {
@@ -927,36 +961,29 @@ void KilnGPUTileContractions::runOnOperation() {
     if (!dims)
       continue;
     Value c = op.getDpsInitOperand(0)->get();
+    // The fill sits right before the op, so its value dominates the kernel.
     linalg::FillOp fill = fillBefore(op, c);
-    std::optional<Value> fillValue;
-    if (fill) {
-      fillValue = fill.getDpsInputOperand(0)->get();
-      if (fillValue->getParentRegion() != op->getParentRegion() &&
-          !fillValue->getParentRegion()->isAncestor(op->getParentRegion()))
-        fill = nullptr;
-    }
-    SmallVector<Epilogue> epilogues;
+    SmallVector<linalg::LinalgOp> epilogues;
     for (Operation *next = op->getNextNode(); isFusableEpilogue(next, c);
          next = next->getNextNode())
-      epilogues.push_back({cast<linalg::LinalgOp>(next)});
+      epilogues.push_back(cast<linalg::LinalgOp>(next));
 
-    int64_t largeBlocks = dims->size(dims->batch) *
-                          llvm::divideCeil(dims->size(dims->m), kLargeTiles.bm) *
-                          llvm::divideCeil(dims->size(dims->n), kLargeTiles.bn);
-    TileConfig tiles =
-        largeBlocks >= kBlocksForLargeTiles ? kLargeTiles : kSmallTiles;
+    TileConfig tiles = dims->blocks(kLargeTiles) >= kBlocksForLargeTiles
+                           ? kLargeTiles
+                           : kSmallTiles;
     if (isTensorCoreContraction(op))
       tiles = kMmaTiles;
     rewriter.setInsertionPoint(op);
-    ContractionKernel kernel(op, *dims, tiles,
-                             fill ? fillValue : std::optional<Value>(),
-                             epilogues);
+    std::optional<Value> fillValue;
+    if (fill)
+      fillValue = fill.getDpsInputOperand(0)->get();
+    ContractionKernel kernel(op, *dims, tiles, fillValue, epilogues);
     if (hostEmulation)
       kernel.emitHostEmulation(rewriter);
     else
       kernel.emitDevice(rewriter);
-    for (const Epilogue &epilogue : epilogues)
-      rewriter.eraseOp(epilogue.op);
+    for (linalg::LinalgOp epilogue : epilogues)
+      rewriter.eraseOp(epilogue);
     rewriter.eraseOp(op);
     if (fill)
       rewriter.eraseOp(fill);

@@ -95,16 +95,24 @@ std::string mlir::kiln::formatCUDATarget(const CUDATargetOptions &options) {
   return out;
 }
 
-void mlir::kiln::buildCUDAHostEmulationPipeline(
-    OpPassManager &pm, const CUDATargetOptions &options) {
+/// Kernels to blocks and threads: contractions tiled (as GPU kernels, or as
+/// their host emulation), everything else mapped naively.
+static void addKernelMapping(OpPassManager &pm,
+                             const mlir::kiln::CUDATargetOptions &options,
+                             bool hostEmulation) {
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  KilnGPUTileContractionsOptions tileOptions;
-  tileOptions.hostEmulation = true;
-  pm.addNestedPass<func::FuncOp>(createKilnGPUTileContractions(tileOptions));
-  KilnGPUMapToLoopsOptions mapOptions;
+  mlir::kiln::KilnGPUTileContractionsOptions tileOptions;
+  tileOptions.hostEmulation = hostEmulation;
+  pm.addNestedPass<func::FuncOp>(mlir::kiln::createKilnGPUTileContractions(tileOptions));
+  mlir::kiln::KilnGPUMapToLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
-  pm.addNestedPass<func::FuncOp>(createKilnGPUMapToLoops(mapOptions));
+  pm.addNestedPass<func::FuncOp>(mlir::kiln::createKilnGPUMapToLoops(mapOptions));
+}
+
+void mlir::kiln::buildCUDAHostEmulationPipeline(
+    OpPassManager &pm, const CUDATargetOptions &options) {
+  addKernelMapping(pm, options, /*hostEmulation=*/true);
   // Blocks and threads run one after another: the check is of the mapping's
   // index math, guards and data placement, deterministic on any machine.
   // (Nested scf.parallel through the CPU's async lowering gave run-to-run
@@ -114,12 +122,7 @@ void mlir::kiln::buildCUDAHostEmulationPipeline(
 
 void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
                                      const CUDATargetOptions &options) {
-  pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createKilnGPUTileContractions());
-  KilnGPUMapToLoopsOptions mapOptions;
-  mapOptions.blockSize = options.blockSize;
-  pm.addNestedPass<func::FuncOp>(createKilnGPUMapToLoops(mapOptions));
+  addKernelMapping(pm, options, /*hostEmulation=*/false);
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
