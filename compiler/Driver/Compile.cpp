@@ -166,6 +166,8 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
 
   LinkOptions linkOptions;
   linkOptions.outputPath = options.outputPath;
+  if (options.sidecarWeights)
+    linkOptions.sidecarThreshold = 0;
   std::string error;
   if (failed(linkExecutable(
           object, weightsBytes, weightsHash,

@@ -25,6 +25,8 @@ struct DriverOptions {
   onnx::ImportOptions importOptions;
   PipelineOptions pipeline;
   bool verbose = false;
+  /// Weights to `<output>.weights` even when small enough to embed.
+  bool sidecarWeights = false;
 };
 
 /// The commands; each returns the process exit code.

@@ -9,6 +9,7 @@ import os
 import shutil
 
 import numpy as np
+import onnx
 import pytest
 
 from kiln_e2e import (BENCH_LINE, COMPILE_TIMEOUT_S, NP_TO_KILN, assert_close, check_ok,
@@ -73,6 +74,39 @@ def test_external_data(models, compiled, tmp_path, name):
     os.remove(model + ".data")
     outdir = run_exe(exe, feeds, str(tmp_path))
     assert_close(read_outputs(outdir, ref), ref)
+
+
+def test_sidecar_weights(models, compiled, tmp_path):
+    """--weights=sidecar: the executable holds no weights, OUT.weights does; it runs from
+    another folder (found beside the real path) and refuses to start without them."""
+    name = "resnet_style"
+    embedded = compiled(models[name])
+    exe = compiled(models[name], "--weights=sidecar")
+    side = exe + ".weights"
+    assert os.path.isfile(side), f"--weights=sidecar wrote no {side}"
+    weight_bytes = sum(t.ByteSize() for t in onnx.load(models[name]).graph.initializer)
+    assert os.path.getsize(side) >= 0.9 * weight_bytes, (os.path.getsize(side), weight_bytes)
+    assert os.path.getsize(exe) < os.path.getsize(embedded) - 0.9 * weight_bytes, \
+        "the sidecar executable should not also embed the weights"
+    feeds = random_inputs(models[name], seed=6)
+    ref = reference(models[name], feeds)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    os.symlink(exe, moved / "model")
+    assert_close(read_outputs(run_exe(str(moved / "model"), feeds, str(tmp_path / "a")), ref),
+                 ref)
+    copy = tmp_path / "lonely"
+    shutil.copy(exe, copy)
+    proc = run([str(copy), *write_inputs(feeds, str(tmp_path / "in")), "--output-dir",
+                str(tmp_path / "out")])
+    assert 0 < proc.returncode < 128, proc
+    assert "weights" in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_weights_option_rejects_unknown_mode(kiln, models, tmp_path):
+    proc = run([kiln, "compile", models["ops_mix"], "-o", str(tmp_path / "x"),
+                "--weights=external"])
+    assert proc.returncode == 2 and "--weights" in proc.stderr, proc
 
 
 def _normalize_shape(shape):

@@ -20,7 +20,8 @@ using namespace mlir::kiln;
 
 static const char *kUsage = R"(usage:
   kiln compile MODEL.onnx -o OUT [--target cpu|cuda:sm_80,sm_90] [--input-shape NAME=1x3x224x224 ...]
-               [--compile-to=PHASE [--emit=mlir]] [--cpu=NAME] [--verbose]
+               [--compile-to=PHASE [--emit=mlir]] [--cpu=NAME] [--weights=embed|sidecar]
+               [--verbose]
   kiln check MODEL.onnx [--input-shape NAME=1x3x224x224 ...]
   kiln run MODEL.onnx --input NAME=FILE.npy ... --output-dir DIR [--target cpu]
                [--input-shape ...]
@@ -29,6 +30,8 @@ static const char *kUsage = R"(usage:
 
 PHASE is one of: import, kernels, linalg, tiled, bufferized, llvm, executable.
 TARGET cuda:sm_XX[,sm_YY...] embeds a cubin per arch (ptxas) and PTX for the newest.
+--weights=sidecar writes the weights to OUT.weights beside the executable (the default,
+embed, does so only above 1 GiB); the executable finds them there and checks their hash.
 )";
 
 static int usageError(const llvm::Twine &msg) {
@@ -84,6 +87,10 @@ int main(int argc, char **argv) {
         return usageError("unknown phase '" + *v + "'; expected one of " +
                           phaseNames());
       opts.compileTo = *phase;
+    } else if (auto v = value("--weights")) {
+      if (*v != "embed" && *v != "sidecar")
+        return usageError("unknown --weights '" + *v + "'; expected embed or sidecar");
+      opts.sidecarWeights = *v == "sidecar";
     } else if (auto v = value("--emit")) {
       if (*v != "mlir" && *v != "exe" && *v != "obj")
         return usageError("unknown --emit '" + *v + "'; expected mlir, obj or exe");
