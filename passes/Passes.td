@@ -163,8 +163,11 @@ def KilnGPUTileContractions
     convolutions as implicit GEMMs, einsum contractions) with static shapes
     and at least 8 rows and columns becomes one `gpu.launch`: 64x64 (or
     32x32 when that gives too few blocks) output tiles per block, 16-deep k
-    tiles copied to shared memory with coalesced loads, 4x4 (2x2) outputs
-    per thread accumulated in registers with the op's own body. A
+    tiles copied to shared memory with coalesced loads (vector loads of up
+    to 16 bytes when the operand is unit-stride along the copy and its
+    strides, offset and extent allow aligned vectors), 4x4 (2x2) outputs
+    per thread accumulated in registers with the op's own body, read from
+    shared memory as vectors. A
     float16/bfloat16 multiply-adds use tensor cores (`nvgpu.mma.sync`
     m16n8k16, f32 accumulators, four warps of 32x32 per 64x64 block). A
     `linalg.fill` of the output right before it becomes the accumulators'
@@ -185,6 +188,19 @@ def KilnGPUTileContractions
     "::mlir::affine::AffineDialect", "::mlir::nvgpu::NVGPUDialect",
     "::mlir::vector::VectorDialect",
   ];
+}
+
+def KilnGPUAlignWorkgroupBuffers
+    : Pass<"kiln-gpu-align-workgroup-buffers", "gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's shared-memory buffers to 16 bytes";
+  let description = [{
+    After `gpu-kernel-outlining`. Sets `llvm.align` on each workgroup
+    attribution of each `gpu.func` to at least 16, so that the 16-, 8- and
+    4-byte vector accesses of the tiled kernels (whose row paddings keep
+    them aligned relative to the buffer) assemble to `ld.shared.v4` and
+    friends. Without it the buffers are only element-aligned and the
+    backend splits every vector access into scalars.
+  }];
 }
 
 def KilnGPUMapToLoops : Pass<"kiln-gpu-map-to-loops", "func::FuncOp"> {

@@ -8,7 +8,8 @@
 //     acc = fill value, or C
 //     for k0 in K step BK:
 //       all threads copy an A tile (BM x BK) and a B tile (BK x BN) to
-//       shared memory, consecutive threads reading consecutive addresses
+//       shared memory, consecutive threads reading consecutive addresses,
+//       up to 16 aligned bytes each (vector loads) where the layout allows
 //       barrier
 //       for kk < BK: acc[i][j] = body(As[kk][i], Bs[kk][j], acc[i][j])
 //       barrier
@@ -39,6 +40,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Memory/EntryAbi.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -83,6 +85,12 @@ constexpr int64_t kMmaSharedPad = 8;
 constexpr int64_t kBlocksForLargeTiles = 132;
 /// Shared-memory rows are padded so a column walk does not hit one bank.
 constexpr int64_t kSharedPad = 4;
+/// The widest load a thread issues (ld.global.v4.f32, ld.shared.v4.f32).
+/// Every buffer a kernel sees starts on a kBufferAlignment boundary (the
+/// arena plan, the weights blob and the runtime's allocations), so a vector
+/// is aligned when its element offset is a multiple of its width.
+constexpr int64_t kMaxVectorBytes = 16;
+static_assert(kBufferAlignment % kMaxVectorBytes == 0);
 
 /// The loop dims of a contraction by role, outer to inner, with sizes.
 struct GemmDims {
@@ -127,6 +135,8 @@ public:
   }
 
   int64_t numBlocks() const { return dims.blocks(tiles); }
+  /// Device kernels state the alignment of their vector accesses (so they
+  /// become ld.v2/ld.v4); the host emulation's buffers make no such promise.
   void emitDevice(OpBuilder &b);
   void emitHostEmulation(OpBuilder &b);
 
@@ -169,6 +179,22 @@ private:
                ArrayRef<Value> loopIvs);
   Value loadOrZero(OpBuilder &b, Value inBounds, Value operand, AffineMap map,
                    ArrayRef<Value> loopIvs);
+  /// `width` consecutive elements of `operand` from the element `loopIvs`
+  /// address along its last dim, or zeros when `inBounds` is false.
+  Value loadVectorOrZero(OpBuilder &b, Value inBounds, Value operand,
+                         AffineMap map, ArrayRef<Value> loopIvs, int64_t width);
+  /// Elements per copy when the operand tile is copied along `fastDims`.
+  int64_t copyWidth(Value operand, AffineMap map, ArrayRef<unsigned> fastDims,
+                    int64_t tileElements);
+  /// A vector.load / vector.store of `type` at `indices` of `memref`,
+  /// aligned to the vector's size on the device.
+  Value loadVector(OpBuilder &b, VectorType type, Value memref,
+                   ValueRange indices);
+  void storeVector(OpBuilder &b, Value vector, Value memref, ValueRange indices);
+  /// `count` adjacent values of a shared row from (`row`, `col`): one vector
+  /// load when it is aligned (a thread's 4 A or B values per k step).
+  SmallVector<Value> loadRun(OpBuilder &b, Value shared, Value row, Value col,
+                             int64_t count);
 
   struct BlockCoords {
     Value batch, m0, n0;
@@ -183,6 +209,11 @@ private:
     Value m, n, inBounds;
   };
   OutputAt outputAt(OpBuilder &b, const BlockCoords &at, int64_t idx);
+  /// The `regs` values of one lane's fragment, loaded from `shared` at the
+  /// (row or col, k) that `positionOf(reg)` gives.
+  SmallVector<Value>
+  loadFragment(OpBuilder &b, Value shared, int64_t regs,
+               function_ref<std::pair<Value, Value>(int64_t)> positionOf);
   SmallVector<Value> mmaStep(OpBuilder &b, const BlockCoords &at, Value ks,
                              Value aShared, Value bShared, ValueRange acc);
   void emulateWarpMma(OpBuilder &b, const BlockCoords &at, Value warp,
@@ -211,6 +242,7 @@ private:
   Value x, y, c;
   SmallVector<AffineMap> maps;
   int64_t sizeM, sizeN, sizeK, tilesM, tilesN;
+  bool device = false;
 };
 
 } // namespace
@@ -218,6 +250,19 @@ private:
 //===----------------------------------------------------------------------===//
 // Index math shared by the device kernel and its host emulation
 //===----------------------------------------------------------------------===//
+
+static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
+  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
+}
+
+/// a * s + c, for index values and constants.
+static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
+  Value v = arith::MulIOp::create(b, loc, a,
+                                  arith::ConstantIndexOp::create(b, loc, s));
+  return arith::AddIOp::create(b, loc, v,
+                               arith::ConstantIndexOp::create(b, loc, c));
+}
 
 void ContractionKernel::delinearize(OpBuilder &b, Value linear,
                                     ArrayRef<unsigned> group,
@@ -233,8 +278,9 @@ void ContractionKernel::delinearize(OpBuilder &b, Value linear,
   }
 }
 
-Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
-                                ArrayRef<Value> loopIvs) {
+/// The indices of `map` at loop ivs `loopIvs`.
+static SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
+                                   ArrayRef<Value> loopIvs) {
   SmallVector<Value> indices;
   for (AffineExpr expr : map.getResults()) {
     if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
@@ -242,12 +288,117 @@ Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
       continue;
     }
     auto single = AffineMap::get(map.getNumDims(), 0, expr);
-    indices.push_back(
-        affine::AffineApplyOp::create(b, loc(), single, loopIvs));
+    indices.push_back(affine::AffineApplyOp::create(b, loc, single, loopIvs));
   }
+  return indices;
+}
+
+Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
+                                ArrayRef<Value> loopIvs) {
+  SmallVector<Value> indices = indicesAt(b, loc(), map, loopIvs);
   if (auto global = operand.getDefiningOp<memref::GetGlobalOp>())
     operand = b.clone(*global)->getResult(0);
   return memref::LoadOp::create(b, loc(), operand, indices);
+}
+
+Value ContractionKernel::loadVector(OpBuilder &b, VectorType type, Value memref,
+                                    ValueRange indices) {
+  llvm::MaybeAlign align;
+  if (device)
+    align = llvm::Align(type.getNumElements() *
+                        type.getElementTypeBitWidth() / 8);
+  return vector::LoadOp::create(b, loc(), type, memref, indices,
+                                /*nontemporal=*/false, align);
+}
+
+void ContractionKernel::storeVector(OpBuilder &b, Value vector, Value memref,
+                                    ValueRange indices) {
+  auto type = cast<VectorType>(vector.getType());
+  llvm::MaybeAlign align;
+  if (device)
+    align = llvm::Align(type.getNumElements() *
+                        type.getElementTypeBitWidth() / 8);
+  vector::StoreOp::create(b, loc(), vector, memref, indices,
+                          /*nontemporal=*/false, align);
+}
+
+SmallVector<Value> ContractionKernel::loadRun(OpBuilder &b, Value shared,
+                                              Value row, Value col,
+                                              int64_t count) {
+  auto type = cast<MemRefType>(shared.getType());
+  int64_t bytes = count * type.getElementTypeBitWidth() / 8;
+  SmallVector<Value> values;
+  // Runs start at multiples of `count` (the thread's tile), and rows are
+  // padded to keep them aligned; otherwise load element by element.
+  if (count == 1 || !llvm::isPowerOf2_64(bytes) || bytes > kMaxVectorBytes ||
+      type.getDimSize(1) % count != 0) {
+    for (int64_t i = 0; i < count; ++i)
+      values.push_back(memref::LoadOp::create(
+          b, loc(), shared, ValueRange{row, mulAdd(b, loc(), col, 1, i)}));
+    return values;
+  }
+  Value run = loadVector(b, VectorType::get({count}, type.getElementType()),
+                         shared, ValueRange{row, col});
+  for (int64_t i = 0; i < count; ++i)
+    values.push_back(vector::ExtractOp::create(b, loc(), run, ArrayRef<int64_t>{i}));
+  return values;
+}
+
+Value ContractionKernel::loadVectorOrZero(OpBuilder &b, Value inBounds,
+                                          Value operand, AffineMap map,
+                                          ArrayRef<Value> loopIvs,
+                                          int64_t width) {
+  Type element = getElementTypeOrSelf(operand.getType());
+  auto type = VectorType::get({width}, element);
+  auto ifOp = scf::IfOp::create(b, loc(), type, inBounds,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  SmallVector<Value> indices = indicesAt(b, loc(), map, loopIvs);
+  scf::YieldOp::create(b, loc(), loadVector(b, type, operand, indices));
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  Value zero = arith::ConstantOp::create(b, loc(), b.getZeroAttr(type));
+  scf::YieldOp::create(b, loc(), zero);
+  return ifOp.getResult(0);
+}
+
+int64_t ContractionKernel::copyWidth(Value operand, AffineMap map,
+                                     ArrayRef<unsigned> fastDims,
+                                     int64_t tileElements) {
+  auto type = cast<MemRefType>(operand.getType());
+  unsigned bits = type.getElementTypeBitWidth();
+  // A global constant's alignment is the module's business, not the ABI's.
+  if (bits < 8 || !llvm::isPowerOf2_32(bits) || fastDims.empty() ||
+      operand.getDefiningOp<memref::GetGlobalOp>())
+    return 1;
+  // The last index must be the fast dim itself (unit stride), so that
+  // `width` consecutive values of it are `width` adjacent elements.
+  if (map.getResults().back() !=
+      getAffineDimExpr(fastDims.back(), operand.getContext()))
+    return 1;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      strides.back() != 1 || ShapedType::isDynamic(offset))
+    return 1;
+  int64_t fastTile = llvm::is_contained(dims.k, fastDims.back())
+                         ? tiles.bk
+                         : tileElements / tiles.bk;
+  for (int64_t width = kMaxVectorBytes / (bits / 8); width > 1; width /= 2) {
+    // Vectors start at multiples of `width` of the fast dim (tiles start at
+    // multiples of the tile size), stay inside one run of it, and are
+    // aligned when every stride and the offset are multiples of `width`.
+    bool fits = dims.ranges[fastDims.back()] % width == 0 &&
+                fastTile % width == 0 &&
+                tileElements % (tiles.threads() * width) == 0 &&
+                offset % width == 0 &&
+                llvm::all_of(ArrayRef(strides).drop_back(), [&](int64_t s) {
+                  return !ShapedType::isDynamic(s) && s % width == 0;
+                });
+    if (fits)
+      return width;
+  }
+  return 1;
 }
 
 Value ContractionKernel::loadOrZero(OpBuilder &b, Value inBounds, Value operand,
@@ -290,19 +441,6 @@ ContractionKernel::coords(OpBuilder &b, Value block, Value tid) {
   at.ty = arith::DivUIOp::create(b, loc(), tid, threadsN);
   at.tx = arith::RemUIOp::create(b, loc(), tid, threadsN);
   return at;
-}
-
-static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
-  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
-}
-
-/// a * s + c, for index values and constants.
-static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
-  Value v = arith::MulIOp::create(b, loc, a,
-                                  arith::ConstantIndexOp::create(b, loc, s));
-  return arith::AddIOp::create(b, loc, v,
-                               arith::ConstantIndexOp::create(b, loc, c));
 }
 
 /// Register `r` (0..3) of a lane's C/D fragment holds the m16n8 tile's row
@@ -393,18 +531,28 @@ static bool innerDimIsContiguous(AffineMap map, ArrayRef<unsigned> inner) {
 void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid,
                                   Value k0, Value aShared, Value bShared) {
   // One operand tile: BK x `cols` (m or n), written to shared memory as
-  // [k][col]. Consecutive threads walk it along col when the operand is
-  // contiguous in col (row-major B, a conv input along ow), else along k
-  // when it is contiguous in k (row-major A, a conv filter).
+  // [k][col] (SIMT) or [col][k] (tensor cores). Consecutive threads walk it
+  // along col when the operand is contiguous in col (row-major B, a conv
+  // input along ow), else along k when it is contiguous in k (row-major A,
+  // a conv filter); each thread copies `width` adjacent elements at once
+  // when they are aligned (ld.global.v4.f32, ld.global.v4.b32 for 8 halves).
   auto copyOne = [&](Value operand, AffineMap map, ArrayRef<unsigned> colDims,
                      Value col0, int64_t cols, int64_t colSize, bool isM,
                      Value shared) {
-    bool kFastest = !innerDimIsContiguous(map, colDims) &&
-                    innerDimIsContiguous(map, dims.k);
+    bool colFastest = innerDimIsContiguous(map, colDims);
+    bool kFastest = !colFastest && innerDimIsContiguous(map, dims.k);
     int64_t elements = tiles.bk * cols;
-    for (int64_t it = 0; it < elements / tiles.threads(); ++it) {
-      Value e = arith::AddIOp::create(b, loc(), tid,
-                                      index(b, it * tiles.threads()));
+    int64_t width = 1;
+    if (colFastest || kFastest)
+      width = copyWidth(operand, map, kFastest ? dims.k : colDims, elements);
+    // The shared row runs along k for tensor cores, along col otherwise; a
+    // vector along it is stored whole when it stays aligned there.
+    int64_t rowElements = cast<MemRefType>(shared.getType()).getDimSize(1);
+    bool storeWhole = width > 1 && (tiles.mma == kFastest) &&
+                      rowElements % width == 0;
+    int64_t perPass = tiles.threads() * width;
+    for (int64_t it = 0; it < elements / perPass; ++it) {
+      Value e = mulAdd(b, loc(), tid, width, it * perPass);
       Value kk, cc;
       if (kFastest) {
         kk = arith::RemUIOp::create(b, loc(), e, index(b, tiles.bk));
@@ -415,13 +563,32 @@ void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid
       }
       Value k = arith::AddIOp::create(b, loc(), k0, kk);
       Value col = arith::AddIOp::create(b, loc(), col0, cc);
+      // A vector's first element decides for all of it: the fast dim's
+      // extent is a multiple of `width` (copyWidth).
       Value ok = arith::AndIOp::create(b, loc(), inRange(b, loc(), k, sizeK),
                                        inRange(b, loc(), col, colSize));
       SmallVector<Value> ivs = isM ? loopIvsFor(b, at, col, Value(), k)
                                    : loopIvsFor(b, at, Value(), col, k);
-      Value v = loadOrZero(b, ok, operand, map, ivs);
-      memref::StoreOp::create(b, loc(), v, shared,
-                              tiles.mma ? ValueRange{cc, kk} : ValueRange{kk, cc});
+      auto sharedAt = [&](Value kIdx, Value colIdx) {
+        return tiles.mma ? SmallVector<Value>{colIdx, kIdx}
+                         : SmallVector<Value>{kIdx, colIdx};
+      };
+      if (width == 1) {
+        Value v = loadOrZero(b, ok, operand, map, ivs);
+        memref::StoreOp::create(b, loc(), v, shared, sharedAt(kk, cc));
+        continue;
+      }
+      Value v = loadVectorOrZero(b, ok, operand, map, ivs, width);
+      if (storeWhole) {
+        storeVector(b, v, shared, sharedAt(kk, cc));
+        continue;
+      }
+      for (int64_t i = 0; i < width; ++i) {
+        Value element = vector::ExtractOp::create(b, loc(), v, ArrayRef<int64_t>{i});
+        Value kIdx = kFastest ? mulAdd(b, loc(), kk, 1, i) : kk;
+        Value colIdx = kFastest ? cc : mulAdd(b, loc(), cc, 1, i);
+        memref::StoreOp::create(b, loc(), element, shared, sharedAt(kIdx, colIdx));
+      }
     }
   };
   copyOne(x, maps[0], dims.m, at.m0, tiles.bm, sizeM, /*isM=*/true, aShared);
@@ -452,15 +619,8 @@ SmallVector<Value> ContractionKernel::accumulate(OpBuilder &b,
       [&](OpBuilder &nb, Location l, Value kk, ValueRange iter) {
         Value rowBase = arith::MulIOp::create(nb, l, at.ty, index(nb, tiles.tm));
         Value colBase = arith::MulIOp::create(nb, l, at.tx, index(nb, tiles.tn));
-        SmallVector<Value> as, bs;
-        for (int64_t i = 0; i < tiles.tm; ++i) {
-          Value row = arith::AddIOp::create(nb, l, rowBase, index(nb, i));
-          as.push_back(memref::LoadOp::create(nb, l, aShared, ValueRange{kk, row}));
-        }
-        for (int64_t j = 0; j < tiles.tn; ++j) {
-          Value col = arith::AddIOp::create(nb, l, colBase, index(nb, j));
-          bs.push_back(memref::LoadOp::create(nb, l, bShared, ValueRange{kk, col}));
-        }
+        SmallVector<Value> as = loadRun(nb, aShared, kk, rowBase, tiles.tm);
+        SmallVector<Value> bs = loadRun(nb, bShared, kk, colBase, tiles.tn);
         SmallVector<Value> next;
         for (int64_t i = 0; i < tiles.tm; ++i)
           for (int64_t j = 0; j < tiles.tn; ++j)
@@ -530,15 +690,14 @@ static std::pair<Value, Value> bFragmentAt(OpBuilder &b, Location loc, Value wn,
   return {col, k};
 }
 
-/// The `regs` values of one lane's fragment, loaded from `shared` at the
-/// (row or col, k) that `positionOf(reg)` gives.
-static SmallVector<Value>
-loadFragment(OpBuilder &b, Location loc, Value shared, int64_t regs,
-             function_ref<std::pair<Value, Value>(int64_t)> positionOf) {
+SmallVector<Value> ContractionKernel::loadFragment(
+    OpBuilder &b, Value shared, int64_t regs,
+    function_ref<std::pair<Value, Value>(int64_t)> positionOf) {
+  // Registers 2r and 2r + 1 hold adjacent k of one row: one 4-byte load.
   SmallVector<Value> values;
-  for (int64_t reg = 0; reg < regs; ++reg) {
+  for (int64_t reg = 0; reg < regs; reg += 2) {
     auto [outer, k] = positionOf(reg);
-    values.push_back(memref::LoadOp::create(b, loc, shared, ValueRange{outer, k}));
+    llvm::append_range(values, loadRun(b, shared, outer, k, 2));
   }
   return values;
 }
@@ -551,14 +710,14 @@ SmallVector<Value> ContractionKernel::mmaStep(OpBuilder &b,
   Type bType = getElementTypeOrSelf(y.getType());
   SmallVector<Value> aFrags, bFrags;
   for (int64_t i = 0; i < 2; ++i) {
-    SmallVector<Value> regs = loadFragment(b, loc(), aShared, 8, [&](int64_t reg) {
+    SmallVector<Value> regs = loadFragment(b, aShared, 8, [&](int64_t reg) {
       return aFragmentAt(b, loc(), at.wm, at.g, at.t, ks, i, reg);
     });
     aFrags.push_back(vector::FromElementsOp::create(
         b, loc(), VectorType::get({4, 2}, aType), regs));
   }
   for (int64_t j = 0; j < 4; ++j) {
-    SmallVector<Value> regs = loadFragment(b, loc(), bShared, 4, [&](int64_t reg) {
+    SmallVector<Value> regs = loadFragment(b, bShared, 4, [&](int64_t reg) {
       return bFragmentAt(b, loc(), at.wn, at.g, at.t, ks, j, reg);
     });
     bFrags.push_back(vector::FromElementsOp::create(
@@ -603,11 +762,11 @@ void ContractionKernel::emulateWarpMma(OpBuilder &b, const BlockCoords &at,
         forLanes([&](OpBuilder &nb, Value lane, Value g, Value t) {
           Value ksv = index(nb, ks);
           SmallVector<Value> aRegs =
-              loadFragment(nb, l, aShared, 8, [&](int64_t reg) {
+              loadFragment(nb, aShared, 8, [&](int64_t reg) {
                 return aFragmentAt(nb, l, at.wm, g, t, ksv, i, reg);
               });
           SmallVector<Value> bRegs =
-              loadFragment(nb, l, bShared, 4, [&](int64_t reg) {
+              loadFragment(nb, bShared, 4, [&](int64_t reg) {
                 return bFragmentAt(nb, l, at.wn, g, t, ksv, j, reg);
               });
           for (auto [reg, v] : llvm::enumerate(aRegs))
@@ -682,6 +841,7 @@ void ContractionKernel::emulateWarpMma(OpBuilder &b, const BlockCoords &at,
 //===----------------------------------------------------------------------===//
 
 void ContractionKernel::emitDevice(OpBuilder &b) {
+  device = true;
   MLIRContext *ctx = b.getContext();
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Value one = index(b, 1);

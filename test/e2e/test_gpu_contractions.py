@@ -16,7 +16,9 @@ for tiling (the naive mapping must still serve it).
   relative rounding per add over K <= 64 terms stays well under it).
 - `--target cuda:sm_80,sm_90` must put the tiled cases in shared memory with barriers
   (`.shared` and `bar.sync` in their PTX) and the narrow case not; float16 must use tensor
-  cores (`mma.sync` m16n8k16 with f32 accumulators), float32 not (no tf32).
+  cores (`mma.sync` m16n8k16 with f32 accumulators), float32 not (no tf32); shared tiles must
+  be 16-byte aligned and read with vector loads, and the operands that allow it copied with
+  vector global loads (GLOBAL_VECTORS).
   On the host, a tensor-core step is emulated per warp from the lanes' fragments (see
   GPUTileContractions.cpp), so the fragment layouts are checked too.
 What this cannot check: barrier placement on real hardware and the driver; the lent GPU
@@ -140,6 +142,13 @@ def case_matvec_naive(rng):
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
 NOT_TILED = {"matvec_naive"}
 TENSOR_CORES = {"matmul_f16", "batch_matmul_f16_bias"}
+# Operands copied to shared memory with vector global loads (ld.global.v2/v4/v8): unit-stride
+# along the copy's fast dim, whose extent and every other stride are multiples of the width.
+# Not the others: odd K (47) for transB, the convs' input rows start at ow + kw (unaligned) and
+# their filters' fast dim kw has extent 1 or 3, and the f16 batch's K = 50 / N = 130 allow only
+# 2 halves (one 32-bit load, not a .v load).
+GLOBAL_VECTORS = {"matmul_bias_relu", "matmul_large_tiles", "matmul_f16", "einsum_transposed",
+                  "batch_matmul_broadcast", "matmul_integer"}
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +199,18 @@ def test_tiled_kernel_uses_shared_memory(kiln, case_model, tmp_path, name):
         assert not shared and not barrier, "a 3-row product should use the naive mapping"
     else:
         assert shared and barrier, "expected a shared-memory tiled kernel with barriers"
+    if name not in NOT_TILED:
+        # Shared tiles are 16-byte aligned and read as vectors: a SIMT thread's run of
+        # A/B values (ld.shared.v2/v4), a tensor-core fragment's k pair (ld.shared.b32, never
+        # two ld.shared.b16).
+        assert ".shared .align 16 .b8" in text, "shared tiles should be 16-byte aligned"
+        if name in TENSOR_CORES:
+            assert "ld.shared.b32" in text and "ld.shared.b16" not in text
+        else:
+            assert re.search(r"ld\.shared\.v[24]\.", text), "expected vector shared loads"
+    global_vectors = re.search(r"ld\.global(\.nc)?\.v[248]\.", text) is not None
+    assert global_vectors == (name in GLOBAL_VECTORS), \
+        f"vector global loads {'expected' if name in GLOBAL_VECTORS else 'unexpected'} for {name}"
     tensor_cores = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32" in text
     assert tensor_cores == (name in TENSOR_CORES), \
         f"tensor cores {'expected' if name in TENSOR_CORES else 'unexpected'} for {name}"

@@ -126,6 +126,8 @@ void mlir::kiln::buildCUDALoweringPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(
+      mlir::kiln::createKilnGPUAlignWorkgroupBuffers());
   // Constants now copied into the GPU modules leave no host use behind.
   pm.addPass(createSymbolDCEPass());
   for (unsigned sm : options.archs) {
