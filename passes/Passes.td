@@ -190,6 +190,35 @@ def KilnGPUTileContractions
   ];
 }
 
+def KilnGPUTileReductions
+    : Pass<"kiln-gpu-tile-reductions", "func::FuncOp"> {
+  let summary = "Reductions shared by a warp or a block of GPU threads";
+  let description = [{
+    After `kiln-gpu-tile-contractions`, before `kiln-gpu-map-to-loops`. Each
+    bufferized linalg op whose body is `combine(f(inputs), out)` with an
+    associative, commutative combiner (add, mul, max, min, and, or; 32-bit
+    results), static shapes, at least 32 reduced elements per output and an
+    input read contiguously along the innermost reduction dim becomes one
+    `gpu.launch`: a warp per output (8 per 256-thread block) when there are
+    enough outputs to fill the GPU, else a block per output; lanes fold f
+    over a strided share of the reduction from the combiner's identity,
+    `gpu.shuffle xor` combines a warp, shared memory the warps of a block,
+    and one thread stores combine(total, C).
+
+    With `host-emulation`, the same partials and combine steps run as
+    sequential loops per output inside an `scf.parallel`.
+  }];
+  let options = [
+    Option<"hostEmulation", "host-emulation", "bool", /*default=*/"false",
+           "Emit sequential loops that emulate the kernel on the host">,
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect",
+  ];
+}
+
 def KilnGPUAlignWorkgroupBuffers
     : Pass<"kiln-gpu-align-workgroup-buffers", "gpu::GPUModuleOp"> {
   let summary = "Align every kernel's shared-memory buffers to 16 bytes";

@@ -40,6 +40,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/CUDA/KernelBuilding.h"
 #include "passes/Memory/EntryAbi.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -59,6 +60,7 @@ namespace mlir::kiln {
 
 using namespace mlir;
 using namespace mlir::kiln;
+using namespace mlir::kiln::gpu_kernels;
 
 namespace {
 
@@ -251,54 +253,15 @@ private:
 // Index math shared by the device kernel and its host emulation
 //===----------------------------------------------------------------------===//
 
-static Value inRange(OpBuilder &b, Location loc, Value v, int64_t bound) {
-  Value limit = arith::ConstantIndexOp::create(b, loc, bound);
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, limit);
-}
-
-/// a * s + c, for index values and constants.
-static Value mulAdd(OpBuilder &b, Location loc, Value a, int64_t s, int64_t c) {
-  Value v = arith::MulIOp::create(b, loc, a,
-                                  arith::ConstantIndexOp::create(b, loc, s));
-  return arith::AddIOp::create(b, loc, v,
-                               arith::ConstantIndexOp::create(b, loc, c));
-}
-
 void ContractionKernel::delinearize(OpBuilder &b, Value linear,
                                     ArrayRef<unsigned> group,
                                     SmallVectorImpl<Value> &loopIvs) {
-  for (unsigned d : llvm::reverse(group)) {
-    Value size = index(b, dims.ranges[d]);
-    if (d == group.front()) {
-      loopIvs[d] = linear;
-      break;
-    }
-    loopIvs[d] = arith::RemUIOp::create(b, loc(), linear, size);
-    linear = arith::DivUIOp::create(b, loc(), linear, size);
-  }
-}
-
-/// The indices of `map` at loop ivs `loopIvs`.
-static SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
-                                   ArrayRef<Value> loopIvs) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : map.getResults()) {
-    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
-      indices.push_back(loopIvs[dim.getPosition()]);
-      continue;
-    }
-    auto single = AffineMap::get(map.getNumDims(), 0, expr);
-    indices.push_back(affine::AffineApplyOp::create(b, loc, single, loopIvs));
-  }
-  return indices;
+  gpu_kernels::delinearize(b, loc(), linear, group, dims.ranges, loopIvs);
 }
 
 Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
                                 ArrayRef<Value> loopIvs) {
-  SmallVector<Value> indices = indicesAt(b, loc(), map, loopIvs);
-  if (auto global = operand.getDefiningOp<memref::GetGlobalOp>())
-    operand = b.clone(*global)->getResult(0);
-  return memref::LoadOp::create(b, loc(), operand, indices);
+  return gpu_kernels::loadAt(b, loc(), operand, map, loopIvs);
 }
 
 Value ContractionKernel::loadVector(OpBuilder &b, VectorType type, Value memref,
@@ -494,11 +457,7 @@ SmallVector<Value> ContractionKernel::loopIvsFor(OpBuilder &b,
 }
 
 Value ContractionKernel::applyBody(OpBuilder &b, Block &body, ValueRange args) {
-  IRMapping mapping;
-  mapping.map(body.getArguments(), args);
-  for (Operation &inner : body.without_terminator())
-    b.clone(inner, mapping);
-  return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+  return gpu_kernels::applyBody(b, body, args);
 }
 
 //===----------------------------------------------------------------------===//
@@ -956,22 +915,6 @@ void ContractionKernel::emitHostEmulation(OpBuilder &b) {
 //===----------------------------------------------------------------------===//
 // Matching
 //===----------------------------------------------------------------------===//
-
-/// Whether a linalg body can be cloned per element anywhere: no
-/// linalg.index, no regions, no memory effects.
-static bool isPureScalarBody(Block &body) {
-  return llvm::all_of(body.without_terminator(), [](Operation &inner) {
-    return !isa<linalg::IndexOp>(inner) && inner.getNumRegions() == 0 &&
-           isMemoryEffectFree(&inner);
-  });
-}
-
-/// The buffer `v` is a view of (through view-like ops), or `v` itself.
-static Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 /// The dims of `op` by role, or nullopt when it is not a two-input
 /// contraction this kernel handles.

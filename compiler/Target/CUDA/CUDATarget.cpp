@@ -95,8 +95,9 @@ std::string mlir::kiln::formatCUDATarget(const CUDATargetOptions &options) {
   return out;
 }
 
-/// Kernels to blocks and threads: contractions tiled (as GPU kernels, or as
-/// their host emulation), everything else mapped naively.
+/// Kernels to blocks and threads: contractions tiled and reductions shared
+/// by warps or blocks (as GPU kernels, or as their host emulation),
+/// everything else mapped naively.
 static void addKernelMapping(OpPassManager &pm,
                              const mlir::kiln::CUDATargetOptions &options,
                              bool hostEmulation) {
@@ -105,6 +106,9 @@ static void addKernelMapping(OpPassManager &pm,
   mlir::kiln::KilnGPUTileContractionsOptions tileOptions;
   tileOptions.hostEmulation = hostEmulation;
   pm.addNestedPass<func::FuncOp>(mlir::kiln::createKilnGPUTileContractions(tileOptions));
+  mlir::kiln::KilnGPUTileReductionsOptions reduceOptions;
+  reduceOptions.hostEmulation = hostEmulation;
+  pm.addNestedPass<func::FuncOp>(mlir::kiln::createKilnGPUTileReductions(reduceOptions));
   mlir::kiln::KilnGPUMapToLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(mlir::kiln::createKilnGPUMapToLoops(mapOptions));
