@@ -247,3 +247,25 @@ def test_prepare_rejects_an_unknown_shared_model(standin):
     env["KILN"] = "/nonexistent"
     proc = run(["bash", root / "test/gpu/prepare.sh", "--shared", "resnet50,nosuch"], env=env)
     assert proc.returncode == 2 and "nosuch" in proc.stderr, proc
+
+
+@pytest.mark.compiler
+def test_device_side_with_cpu_executables(kiln, standin, tmp_path):
+    """The device path past the dry run (numerics against onnxruntime, `--bench`, the table
+    and $OUT/gpu_results.json), with the stand-in compiled for the CPU so it runs here."""
+    root, env = standin
+    env["KILN"] = kiln
+    check_ok(run(["bash", root / "test/gpu/prepare.sh", "--shared", "resnet50", "--no-generated",
+                  "--target", "cpu"], env=env, timeout=600))
+    out = tmp_path / "out"
+    out.mkdir()
+    env["OUT"] = str(out)
+    proc = run(["bash", root / "test/gpu/run_on_device.sh", "--no-torch", "--runs", "3",
+                "--work", tmp_path / "work"], env=env, timeout=300)
+    check_ok(proc)
+    rows = json.load(open(out / "gpu_results.json"))
+    assert [r["model"] for r in rows] == ["resnet50"], rows
+    row = rows[0]
+    assert row["ok"] is True and row["rel_l2"] <= row["tol"] == 1e-3, row
+    assert row["kiln_ms"] > 0, row
+    assert any(line.startswith("resnet50 ") and " yes " in line for line in proc.stdout.splitlines())
