@@ -22,14 +22,8 @@ target="${1:-cuda:sm_80,sm_90}"
 out="$build/shared-cuda"
 mkdir -p "$out"
 
-# The shapes the issues ask for: batch 1; BERT at seq 128; TinyLlama at seq 64.
-declare -A shapes=(
-  [resnet50]="--input-shape pixels=1x3x224x224"
-  [mobilenet_v2]="--input-shape pixels=1x3x224x224"
-  [vit_b_16]=""
-  [bert_base]="--input-shape input_ids=1x128 --input-shape attention_mask=1x128"
-  [tinyllama_1b_2layer]="--input-shape input_ids=1x64"
-)
+# shellcheck source=scripts/shared_shapes.sh
+source scripts/shared_shapes.sh
 models=()
 for dir in "$shared"/models/*/; do
   [ -f "$dir/model.onnx" ] && models+=("$(basename "$dir")")
@@ -44,7 +38,7 @@ for m in "${models[@]}"; do
   onnx="$(bash scripts/fill_shared_models.sh "$m")"
   start=$(date +%s)
   # shellcheck disable=SC2086 # the shapes are separate words
-  if "$build/bin/kiln" compile "$onnx" --target "$target" ${shapes[$m]:-} \
+  if "$build/bin/kiln" compile "$onnx" --target "$target" ${shared_shapes[$m]:-} \
        -o "$out/$m" 2> "$out/$m.log"; then
     printf 'check_shared_cuda: %-20s %s ok  %4ds  %s\n' "$m" "$target" \
       $(( $(date +%s) - start )) "$(du -h "$out/$m" | cut -f1)"

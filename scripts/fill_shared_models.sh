@@ -12,8 +12,10 @@ build="${KILN_BUILD_DIR:-$root/build}"
 models="$build/bench-models"
 mkdir -p "$models"
 
+# shellcheck source=scripts/shared_shapes.sh
+source scripts/shared_shapes.sh
 selected="$*"
-[ "$selected" = all ] && selected="resnet50 mobilenet_v2 bert_base vit_b_16 tinyllama_1b_2layer"
+[ "$selected" = all ] && selected="$shared_models_all"
 for m in $selected; do
   if [ ! -f "$shared/models/$m/model.onnx" ]; then
     echo "fill_shared_models: no model $shared/models/$m/model.onnx" >&2

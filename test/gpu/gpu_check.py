@@ -3,17 +3,38 @@
 
 Run on the lent GPU machine by run_on_device.sh, over the folder prepare.sh filled on a build
 machine (the GPU machine has no LLVM 22 to build kiln with; the executables need only the
-driver). For each model:
+driver). Two sets of models, each optional:
 
+Generated models (DIR/models/<name>.onnx, DIR/exe/<name>; test/models/make_models.py):
   1. numerics: the executable's outputs on seeded normal inputs against onnxruntime (CPU),
      relative L2 error <= 1e-4 per output (the CPU e2e suite's bound), two input seeds;
   2. timings (median ms): kiln (`EXE --bench N`: CUDA-graph replay timed with CUDA events),
      PyTorch eager and torch.compile(mode="reduce-overhead") on the same graph (an ONNX
      interpreter in torch ops below, weights on the GPU), each timed with CUDA events.
 
-usage: gpu_check.py DIR [--runs 50] [--no-torch-compile] [--json OUT.json]
-DIR holds models/<name>.onnx and exe/<name> (see prepare.sh). Exits 1 if any model's
-numerics fail or an executable fails to run.
+Shared models (DIR/shared/<name>/, prepare.sh --shared; executables with their weights
+joined beside them in WORK/<name>/ by run_on_device.sh, the filled model as
+WORK/<name>/filled.onnx):
+  1. numerics against onnxruntime (CPU) on two seeds: pixels standard normal, input_ids
+     uniform in [0, vocab) (vocab: the first dim of the embedding Gather's table),
+     attention_mask all ones, then ones with the last quarter padded out; relative L2 error
+     <= 1e-3 for f32 outputs, <= 2e-2 for f16 ones (the issues' bounds);
+  2. timings: kiln `EXE --bench N`, and the real architectures (torch_models.py) eager and
+     under torch.compile(mode="reduce-overhead"), plus fp16 columns for resnet50 and
+     bert_base. A torch failure is an error cell.
+torch.compile (of either set) is not started once --budget-s seconds have passed: its
+compile time dominates the run, which must stay within one 10-minute device call.
+
+--dry-run does everything but run the executables and torch: inputs, onnxruntime references,
+the commands it would run (run_on_device.sh --dry-run uses it on a build machine). It does
+start each shared model's executable once (`--bench 1`): kiln's runtime checks the weights'
+size and hash before it looks for a GPU, so without one this still shows that the executable
+accepts the rebuilt blob ("no NVIDIA driver" is then the expected stop).
+
+usage: gpu_check.py DIR [--work WORK] [--models a,b] [--no-generated] [--no-shared] [--runs 50]
+                    [--no-torch] [--no-torch-compile] [--budget-s 360] [--dry-run]
+                    [--json OUT.json]
+Exits 1 if any model's numerics fail or an executable fails to run.
 """
 import argparse
 import json
@@ -21,6 +42,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import onnx
@@ -206,7 +228,7 @@ def time_cuda(fn, args, runs, warmup=5):
     return float(np.median(times))
 
 
-def check_model(name, model_path, exe, a):
+def check_model(name, model_path, exe, a, deadline):
     row = {"model": name}
     model = onnx.load(model_path)
     import onnxruntime as ort
@@ -217,6 +239,8 @@ def check_model(name, model_path, exe, a):
         for seed in (1, 7):
             feeds = random_feeds(model, seed)
             ref = dict(zip(out_names, sess.run(None, feeds)))
+            if a.dry_run:
+                continue
             work = os.path.join(tmp, str(seed))
             os.makedirs(work)
             proc, outdir = run_kiln(exe, feeds, work)
@@ -229,22 +253,26 @@ def check_model(name, model_path, exe, a):
                     worst = float("inf")
                 else:
                     worst = max(worst, rel_l2(got, r))
+        if a.dry_run:
+            row["dry_run"] = f"would run {exe} (2 seeds, --bench {a.runs})"
+            return row
         row["rel_l2"] = worst
+        row["tol"] = REL_L2_TOL
         row["ok"] = worst <= REL_L2_TOL
         feeds = random_feeds(model, 0)
         proc, _ = run_kiln(exe, feeds, os.path.join(tmp, "1"), ["--bench", str(a.runs)])
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode == 0 and lines and lines[-1].startswith("median_ms="):
-            row["kiln_ms"] = float(lines[-1].split("=")[1])
-        else:
-            row["error"] = "bench: " + proc.stderr.strip()[-300:]
+        bench_ms(row, proc)
+    if a.no_torch:
+        return row
     try:
         import torch
         net = OnnxInTorch(model, "cuda")
         args = [torch.from_numpy(v).cuda() for v in feeds.values()]
         with torch.no_grad():
             row["eager_ms"] = time_cuda(net, args, a.runs)
-            if not a.no_torch_compile:
+            if not a.no_torch_compile and time.monotonic() > deadline:
+                row["compile_ms"] = "skipped: time budget"
+            elif not a.no_torch_compile:
                 compiled = torch.compile(net, mode="reduce-overhead")
                 row["compile_ms"] = time_cuda(compiled, args, a.runs, warmup=10)
             got = net(*args)
@@ -256,40 +284,210 @@ def check_model(name, model_path, exe, a):
     return row
 
 
+def bench_ms(row, proc):
+    """kiln_ms from `EXE --bench N`'s last line, `median_ms=...`."""
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines and lines[-1].startswith("median_ms="):
+        row["kiln_ms"] = float(lines[-1].split("=")[1])
+    else:
+        row["error"] = "bench: " + proc.stderr.strip()[-300:]
+
+
+# ---- the shared models (../shared/models, prepare.sh --shared) ----
+
+SHARED_ORDER = ["resnet50", "mobilenet_v2", "bert_base", "vit_b_16", "tinyllama_1b_2layer"]
+SHARED_TOL = {np.dtype(np.float16): 2e-2}  # the issues' bounds; others (f32) below
+SHARED_TOL_DEFAULT = 1e-3
+
+
+def shared_inputs(graph, shapes_line):
+    """[(name, dtype, shape)] of a weightless graph's inputs, symbolic dims bound by the
+    `--input-shape NAME=AxB` arguments it was compiled with (prepare.sh's input_shapes)."""
+    words = shapes_line.split()
+    bound = {}
+    for flag, value in zip(words[::2], words[1::2]):
+        name, _, dims = value.partition("=")
+        bound[name] = [int(d) for d in dims.split("x")]
+    inits = {i.name for i in graph.graph.initializer}
+    out = []
+    for v in graph.graph.input:
+        if v.name in inits:
+            continue
+        t = v.type.tensor_type
+        shape = bound.get(v.name) or [d.dim_value for d in t.shape.dim]
+        if not all(shape):
+            raise ValueError(f"input {v.name} has a symbolic dim and no --input-shape binding")
+        out.append((v.name, onnx.helper.tensor_dtype_to_np_dtype(t.elem_type), shape))
+    return out
+
+
+def vocab_sizes(graph):
+    """{input name: rows of the table} for each graph input used as Gather indices into an
+    initializer (token ids: any value outside [0, rows) is not a valid input)."""
+    tables = {i.name: list(i.dims) for i in graph.graph.initializer}
+    return {n.input[1]: tables[n.input[0]][0] for n in graph.graph.node
+            if n.op_type == "Gather" and n.input[0] in tables and len(n.input) > 1}
+
+
+def shared_feeds(inputs, vocab, seed, padded):
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for name, dtype, shape in inputs:
+        if np.issubdtype(dtype, np.floating):
+            feeds[name] = rng.standard_normal(shape).astype(dtype)
+        elif name in vocab:
+            feeds[name] = rng.integers(0, vocab[name], shape).astype(dtype)
+        elif "mask" in name:
+            mask = np.ones(shape, dtype)
+            if padded:  # a realistic batch: the last quarter of the sequence is padding
+                mask[..., shape[-1] - shape[-1] // 4:] = 0
+            feeds[name] = mask
+        else:
+            feeds[name] = np.zeros(shape, dtype)
+    return feeds
+
+
+def check_shared(name, sdir, work, a, deadline):
+    row = {"model": name, "shared": True}
+    exe = os.path.join(work, name, name)
+    filled = os.path.join(work, name, "filled.onnx")
+    if not (os.path.isfile(exe + ".weights") and os.path.isfile(filled)):
+        row["error"] = f"no joined weights in {os.path.dirname(exe)} (run_on_device.sh joins them)"
+        return row
+    graph = onnx.load(os.path.join(sdir, "model.onnx"), load_external_data=False)
+    with open(os.path.join(sdir, "input_shapes")) as f:
+        inputs = shared_inputs(graph, f.read())
+    vocab = vocab_sizes(graph)
+    import onnxruntime as ort
+    sess = ort.InferenceSession(filled, providers=["CPUExecutionProvider"])
+    out_names = [o.name for o in sess.get_outputs()]
+    worst, ok, tols = 0.0, True, set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed, padded in ((1, False), (7, True)):
+            feeds = shared_feeds(inputs, vocab, seed, padded)
+            ref = dict(zip(out_names, sess.run(None, feeds)))
+            if not all(np.all(np.isfinite(r)) for r in ref.values()):
+                row["error"] = f"onnxruntime's reference is not finite (seed {seed})"
+                return row
+            if a.dry_run:
+                continue
+            run_dir = os.path.join(tmp, str(seed))
+            os.makedirs(run_dir)
+            proc, outdir = run_kiln(exe, feeds, run_dir)
+            if proc.returncode != 0:
+                row["error"] = proc.stderr.strip()[-500:]
+                return row
+            for n, r in ref.items():
+                tol = SHARED_TOL.get(r.dtype, SHARED_TOL_DEFAULT)
+                tols.add(tol)
+                got = np.load(os.path.join(outdir, n.replace("/", "_") + ".npy"))
+                err = rel_l2(got, r) if got.shape == r.shape and np.all(np.isfinite(got)) \
+                    else float("inf")
+                worst = max(worst, err)
+                ok = ok and err <= tol
+        feeds = shared_feeds(inputs, vocab, 1, False)
+        if a.dry_run:
+            # The executable checks its weights' size and hash before it looks for a GPU, so
+            # even without one this tells whether it accepts the rebuilt blob.
+            proc = subprocess.run([exe, "--bench", "1"], capture_output=True, text=True,
+                                  timeout=300)
+            said = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "ran"
+            if "weights" in proc.stderr:
+                row["error"] = f"the executable refuses the rebuilt weights: {said}"
+                return row
+            row["dry_run"] = (f"inputs {[(n, list(s)) for n, _, s in inputs]}, onnxruntime ok; "
+                              f"{name} --bench 1 accepts the weights (then: {said}); would run "
+                              f"{exe} (2 seeds, --bench {a.runs}) and torch")
+            return row
+        row.update(rel_l2=worst, tol=max(tols), ok=ok)
+        proc, _ = run_kiln(exe, feeds, os.path.join(tmp, "1"), ["--bench", str(a.runs)])
+        bench_ms(row, proc)
+    if not a.no_torch:
+        import torch_models
+        row.update(torch_models.time_architecture(name, feeds, a.runs,
+                                                  not a.no_torch_compile, deadline))
+    return row
+
+
+def print_table(rows):
+    def cell(v, spec=".3f"):
+        if v is None:
+            return "-"
+        return format(v, spec) if isinstance(v, (int, float)) else "err"
+    cols = [("kiln_ms", "kiln ms"), ("eager_ms", "eager ms"), ("compile_ms", "compile ms"),
+            ("eager16_ms", "eager16 ms"), ("compile16_ms", "compile16 ms")]
+    print(f"{'model':<28} {'ok':<4} {'rel_l2':>9} {'tol':>7} "
+          + " ".join(f"{t:>12}" for _, t in cols) + f" {'kiln/compile':>12}")
+    for r in rows:
+        k, c = r.get("kiln_ms"), r.get("compile_ms")
+        ratio = k / c if isinstance(k, float) and isinstance(c, float) and c > 0 else None
+        ok = "dry" if r.get("dry_run") else ("yes" if r.get("ok") else "NO")
+        print(f"{r['model']:<28} {ok:<4} {cell(r.get('rel_l2'), '.1e'):>9} "
+              f"{cell(r.get('tol'), '.0e'):>7} "
+              + " ".join(f"{cell(r.get(key)):>12}" for key, _ in cols)
+              + f" {cell(ratio, '.2f'):>12}")
+        for key, v in r.items():
+            if key in ("error", "torch_error", "torch", "dry_run") or (
+                    key.endswith("_ms") and isinstance(v, str)):
+                print(f"  {key}: {v}")
+    import torch_models
+    for name, refs in torch_models.ISSUE_REFERENCE_MS.items():
+        print(f"  issue reference, {name} fp16: "
+              + ", ".join(f"{k} {v}" for k, v in refs.items()))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "kiln-gpu-work"),
+                    help="where run_on_device.sh joined the shared models' weights")
+    ap.add_argument("--models", help="comma-separated subset (generated or shared names)")
+    ap.add_argument("--no-generated", action="store_true")
+    ap.add_argument("--no-shared", action="store_true")
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-torch-compile", action="store_true")
+    ap.add_argument("--budget-s", type=float, default=360,
+                    help="no new torch.compile after this many seconds")
+    ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
+    deadline = time.monotonic() + a.budget_s
+    wanted = set(a.models.split(",")) if a.models else None
+    todo = []
+    models_dir = os.path.join(a.dir, "models")
+    if os.path.isdir(models_dir) and not a.no_generated:
+        for fname in sorted(os.listdir(models_dir)):
+            name = fname[:-5]
+            exe = os.path.join(a.dir, "exe", name)
+            if fname.endswith(".onnx") and os.path.exists(exe) and (not wanted or name in wanted):
+                todo.append((name, lambda n=name, e=exe, f=fname:
+                             check_model(n, os.path.join(models_dir, f), e, a, deadline)))
+    shared_dir = os.path.join(a.dir, "shared")
+    if os.path.isdir(shared_dir) and not a.no_shared:
+        names = [n for n in os.listdir(shared_dir)
+                 if os.path.isfile(os.path.join(shared_dir, n, "recipe.json"))]
+        names.sort(key=lambda n: (SHARED_ORDER.index(n) if n in SHARED_ORDER else 99, n))
+        for name in names:
+            if not wanted or name in wanted:
+                todo.append((name, lambda n=name: check_shared(
+                    n, os.path.join(shared_dir, n), a.work, a, deadline)))
+    if a.dry_run:
+        a.no_torch = True
     rows = []
-    for fname in sorted(os.listdir(os.path.join(a.dir, "models"))):
-        if not fname.endswith(".onnx"):
-            continue
-        name = fname[:-5]
-        exe = os.path.join(a.dir, "exe", name)
-        if not os.path.exists(exe):
-            continue
+    for name, check in todo:
         print(f"gpu_check: {name}", file=sys.stderr, flush=True)
-        rows.append(check_model(name, os.path.join(a.dir, "models", fname), exe, a))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1)
-
-    def fmt(v, spec=".3f"):
-        return "-" if v is None else format(v, spec)
-    print(f"{'model':<28} {'ok':<4} {'rel_l2':>9} {'kiln ms':>9} {'eager ms':>9} "
-          f"{'compile ms':>10} {'kiln/compile':>12}")
-    for r in rows:
-        ratio = (r["kiln_ms"] / r["compile_ms"]) if r.get("kiln_ms") and r.get("compile_ms") else None
-        print(f"{r['model']:<28} {('yes' if r.get('ok') else 'NO'):<4} "
-              f"{fmt(r.get('rel_l2'), '.1e'):>9} {fmt(r.get('kiln_ms')):>9} "
-              f"{fmt(r.get('eager_ms')):>9} {fmt(r.get('compile_ms')):>10} {fmt(ratio, '.2f'):>12}")
-        for k in ("error", "torch_error"):
-            if k in r:
-                print(f"  {k}: {r[k]}")
+        try:
+            rows.append(check())
+        except Exception as e:  # one model's surprise must not lose the others' results
+            rows.append({"model": name, "error": f"{type(e).__name__}: {e}"[:500]})
+        if a.json:  # after each model, so a run cut off by its time limit keeps the rest
+            with open(a.json, "w") as f:
+                json.dump(rows, f, indent=1)
+    print_table(rows)
+    if a.dry_run:
+        return 0 if rows and not any("error" in r for r in rows) else 1
     return 0 if rows and all(r.get("ok") for r in rows) else 1
 
 
