@@ -50,7 +50,7 @@ for m in "${models[@]}"; do
   fi
   [ "$host" = 1 ] || continue
   # shellcheck disable=SC2086
-  if ! "$build/bin/kiln" compile "$onnx" --target cuda:host ${shapes[$m]:-} \
+  if ! "$build/bin/kiln" compile "$onnx" --target cuda:host ${shared_shapes[$m]:-} \
        -o "$out/$m.host" 2> "$out/$m.host.log"; then
     echo "check_shared_cuda: $m FAILED for cuda:host:" >&2
     tail -5 "$out/$m.host.log" >&2
@@ -59,7 +59,7 @@ for m in "${models[@]}"; do
   fi
   # shellcheck disable=SC2086 # --input-shape NAME=... pairs, minus the flag
   if ! .venv/bin/python scripts/compare_with_ort.py "$m" "$onnx" "$out/$m.host" \
-       ${shapes[$m]//--input-shape /} --workdir "$out/$m.compare" | sed 's/^/check_shared_cuda: cuda:host /'; then
+       ${shared_shapes[$m]//--input-shape /} --workdir "$out/$m.compare" | sed 's/^/check_shared_cuda: cuda:host /'; then
     failed=1
   fi
   rm -rf "$out/$m.host" "$out/$m.host.weights" "$out/$m.compare"
