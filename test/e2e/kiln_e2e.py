@@ -163,6 +163,43 @@ def random_inputs(model_path, seed=0, bind=None):
             for name, dtype, shape in model_inputs(model_path, bind)}
 
 
+def random_inputs_full_range(model_path, seed=0, bind=None):
+    """random_inputs, but integers drawn from their dtype's whole range (not rounded
+    normals), for kernels whose integer paths must be exact everywhere."""
+    feeds = random_inputs(model_path, seed, bind)
+    rng = np.random.default_rng(seed)
+    for name, value in feeds.items():
+        if np.issubdtype(value.dtype, np.integer):
+            info = np.iinfo(value.dtype)
+            feeds[name] = rng.integers(info.min, info.max, value.shape, dtype=np.int64,
+                                       endpoint=True).astype(value.dtype)
+    return feeds
+
+
+def graph_model(nodes, inputs, outputs, inits=(), opset=17):
+    """A one-graph ONNX model from nodes, [(name, elem type, shape)] inputs and outputs, and
+    initializers."""
+    graph = onnx.helper.make_graph(
+        nodes, "g", [onnx.helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [onnx.helper.make_tensor_value_info(n, t, s) for n, t, s in outputs], list(inits))
+    return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
+
+
+def model_cases_fixture(cases, seed, folder_name):
+    """A module-scoped fixture giving `get(name)`: the path of cases[name](rng) saved once."""
+    @pytest.fixture(scope="module")
+    def case_model(tmp_path_factory):
+        folder = tmp_path_factory.mktemp(folder_name)
+
+        def get(name):
+            path = str(folder / f"{name}.onnx")
+            if not os.path.exists(path):
+                onnx.save(cases[name](np.random.default_rng(seed)), path)
+            return path
+        return get
+    return case_model
+
+
 def write_inputs(feeds, folder, fmt="npy"):
     """Writes feeds as .npy or ONNX TensorProto .pb files; returns the --input arguments."""
     os.makedirs(folder, exist_ok=True)
@@ -209,6 +246,15 @@ def assert_close(got, ref, tol=REL_L2_TOL):
         err = np.linalg.norm(a.astype(np.float64) - b) / (denom if denom > 0 else 1.0)
         assert err <= tol, (f"output {n}: relative L2 error {err:.3e} > {tol:.0e} "
                             f"(max abs diff {np.abs(a.astype(np.float64) - b).max():.3e})")
+
+
+def assert_matches(got, ref, tol=REL_L2_TOL):
+    """Integer outputs exactly equal, floating ones within relative L2 `tol` (assert_close)."""
+    ints = {n for n, v in ref.items() if np.issubdtype(v.dtype, np.integer)}
+    for n in ints:
+        np.testing.assert_array_equal(got[n], ref[n], err_msg=f"output {n}")
+    assert_close({n: v for n, v in got.items() if n not in ints},
+                 {n: v for n, v in ref.items() if n not in ints}, tol)
 
 
 def run_exe(exe, feeds, folder, fmt="npy", env=None):

@@ -24,16 +24,15 @@ for tiling (the naive mapping must still serve it).
 What this cannot check: barrier placement on real hardware and the driver; the lent GPU
 does that (test/gpu/run_on_device.sh).
 """
-import os
 import re
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kiln_e2e import (COMPILE_TIMEOUT_S, REL_L2_TOL, assert_close, check_ok, random_inputs,
-                      read_outputs, reference, run, run_exe)
+from kiln_e2e import (COMPILE_TIMEOUT_S, REL_L2_TOL, assert_matches, check_ok, graph_model,
+                      model_cases_fixture, random_inputs_full_range, read_outputs, reference,
+                      run, run_exe)
 
 pytestmark = pytest.mark.compiler
 
@@ -44,13 +43,6 @@ def weight(rng, name, shape, dtype=np.float32):
     fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
     return numpy_helper.from_array(
         (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(dtype), name)
-
-
-def graph_model(nodes, inputs, outputs, inits=()):
-    graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
-        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs], list(inits))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def case_matmul_bias_relu(rng):
@@ -151,40 +143,18 @@ GLOBAL_VECTORS = {"matmul_bias_relu", "matmul_large_tiles", "matmul_f16", "einsu
                   "batch_matmul_broadcast", "matmul_integer"}
 
 
-@pytest.fixture(scope="module")
-def case_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gpu_contractions")
-
-    def get(name):
-        path = str(folder / f"{name}.onnx")
-        if not os.path.exists(path):
-            onnx.save(CASES[name](np.random.default_rng(5)), path)
-        return path
-    return get
-
-
-def random_feeds(path, seed):
-    feeds = random_inputs(path, seed=seed)
-    rng = np.random.default_rng(seed)
-    for name, value in feeds.items():  # integers: the whole range, not rounded normals
-        if value.dtype == np.uint8:
-            feeds[name] = rng.integers(0, 256, value.shape).astype(np.uint8)
-    return feeds
+case_model = model_cases_fixture(CASES, seed=5, folder_name="gpu_contractions")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_tiled_kernel_matches_onnxruntime_on_host(case_model, compiled, tmp_path, name):
     path = case_model(name)
     exe = compiled(path, "--target", "cuda:host")
-    feeds = random_feeds(path, seed=2)
+    feeds = random_inputs_full_range(path, seed=2)
     ref = reference(path, feeds)
     got = read_outputs(run_exe(exe, feeds, str(tmp_path)), ref)
-    for out, value in ref.items():
-        if np.issubdtype(value.dtype, np.integer):
-            np.testing.assert_array_equal(got[out], value)
-    tol = 2e-3 if any(v.dtype == np.float16 for v in ref.values()) else REL_L2_TOL
-    assert_close({k: v for k, v in got.items() if not np.issubdtype(v.dtype, np.integer)},
-                 {k: v for k, v in ref.items() if not np.issubdtype(v.dtype, np.integer)}, tol)
+    assert_matches(got, ref, 2e-3 if any(v.dtype == np.float16 for v in ref.values())
+                   else REL_L2_TOL)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

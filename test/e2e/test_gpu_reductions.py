@@ -18,26 +18,22 @@ naive mapping (its lanes would not read adjacent elements).
   middle-axis case without shuffles.
 What this cannot check: shuffles and barriers on real hardware (test/gpu/run_on_device.sh).
 """
-import os
-
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kiln_e2e import (COMPILE_TIMEOUT_S, REL_L2_TOL, assert_close, check_ok, random_inputs,
-                      read_outputs, reference, run, run_exe)
+import kiln_e2e
+from kiln_e2e import (COMPILE_TIMEOUT_S, REL_L2_TOL, assert_matches, check_ok,
+                      model_cases_fixture, random_inputs_full_range, read_outputs, reference,
+                      run, run_exe)
 
 pytestmark = pytest.mark.compiler
 
 F32, I32 = TensorProto.FLOAT, TensorProto.INT32
 
 
-def graph_model(nodes, inputs, outputs, inits=(), opset=18):
-    graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
-        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs], list(inits))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+def graph_model(nodes, inputs, outputs, inits=()):
+    return kiln_e2e.graph_model(nodes, inputs, outputs, inits, opset=18)  # Reduce* axes inputs
 
 
 def axes(name, values):
@@ -93,40 +89,16 @@ NAIVE = {"middle_axis_naive"}
 BLOCK_PER_OUTPUT = {"layernorm_softmax_block", "reduce_max_int32", "reduce_sum_two_axes"}
 
 
-@pytest.fixture(scope="module")
-def case_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gpu_reductions")
-
-    def get(name):
-        path = str(folder / f"{name}.onnx")
-        if not os.path.exists(path):
-            onnx.save(CASES[name](np.random.default_rng(11)), path)
-        return path
-    return get
-
-
-def random_feeds(path, seed):
-    feeds = random_inputs(path, seed=seed)
-    rng = np.random.default_rng(seed)
-    for name, value in feeds.items():  # integers: a wide range, not rounded normals
-        if value.dtype == np.int32:
-            feeds[name] = rng.integers(-2**31, 2**31 - 1, value.shape, dtype=np.int64).astype(
-                np.int32)
-    return feeds
+case_model = model_cases_fixture(CASES, seed=11, folder_name="gpu_reductions")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_reduction_matches_onnxruntime_on_host(case_model, compiled, tmp_path, name):
     path = case_model(name)
     exe = compiled(path, "--target", "cuda:host")
-    feeds = random_feeds(path, seed=3)
+    feeds = random_inputs_full_range(path, seed=3)
     ref = reference(path, feeds)
-    got = read_outputs(run_exe(exe, feeds, str(tmp_path)), ref)
-    for out, value in ref.items():
-        if np.issubdtype(value.dtype, np.integer):
-            np.testing.assert_array_equal(got[out], value)
-    floats = [k for k, v in ref.items() if not np.issubdtype(v.dtype, np.integer)]
-    assert_close({k: got[k] for k in floats}, {k: ref[k] for k in floats}, REL_L2_TOL)
+    assert_matches(read_outputs(run_exe(exe, feeds, str(tmp_path)), ref), ref, REL_L2_TOL)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -51,14 +51,18 @@ from onnx import numpy_helper
 REL_L2_TOL = 1e-4
 
 
-def model_inputs(model):
+def model_inputs(model, bound=None):
+    """[(name, dtype, shape)] of a model's real inputs; symbolic dims from `bound`
+    ({name: shape}), an error when an input has one and no binding."""
     inits = {i.name for i in model.graph.initializer}
     out = []
     for v in model.graph.input:
         if v.name in inits:
             continue
         t = v.type.tensor_type
-        shape = [d.dim_value for d in t.shape.dim]
+        shape = (bound or {}).get(v.name) or [d.dim_value for d in t.shape.dim]
+        if not all(shape):
+            raise ValueError(f"input {v.name} has a symbolic dim and no --input-shape binding")
         out.append((v.name, onnx.helper.tensor_dtype_to_np_dtype(t.elem_type), shape))
     return out
 
@@ -228,6 +232,21 @@ def time_cuda(fn, args, runs, warmup=5):
     return float(np.median(times))
 
 
+def compare_run(exe, feeds, ref, work, tol_of):
+    """Runs `exe` on `feeds` in `work`; returns (its error text or None, [(relative L2 error,
+    tolerance)] per output of `ref`). A wrong shape or a non-finite value counts as inf."""
+    os.makedirs(work)
+    proc, outdir = run_kiln(exe, feeds, work)
+    if proc.returncode != 0:
+        return proc.stderr.strip()[-500:], []
+    errs = []
+    for n, r in ref.items():
+        got = np.load(os.path.join(outdir, n.replace("/", "_") + ".npy"))
+        fine = got.shape == r.shape and np.all(np.isfinite(got))
+        errs.append((rel_l2(got, r) if fine else float("inf"), tol_of(r)))
+    return None, errs
+
+
 def check_model(name, model_path, exe, a, deadline):
     row = {"model": name}
     model = onnx.load(model_path)
@@ -241,18 +260,12 @@ def check_model(name, model_path, exe, a, deadline):
             ref = dict(zip(out_names, sess.run(None, feeds)))
             if a.dry_run:
                 continue
-            work = os.path.join(tmp, str(seed))
-            os.makedirs(work)
-            proc, outdir = run_kiln(exe, feeds, work)
-            if proc.returncode != 0:
-                row["error"] = proc.stderr.strip()[-500:]
+            error, errs = compare_run(exe, feeds, ref, os.path.join(tmp, str(seed)),
+                                      lambda r: REL_L2_TOL)
+            if error:
+                row["error"] = error
                 return row
-            for n, r in ref.items():
-                got = np.load(os.path.join(outdir, n.replace("/", "_") + ".npy"))
-                if got.shape != r.shape or not np.all(np.isfinite(got)):
-                    worst = float("inf")
-                else:
-                    worst = max(worst, rel_l2(got, r))
+            worst = max([worst] + [e for e, _ in errs])
         if a.dry_run:
             row["dry_run"] = f"would run {exe} (2 seeds, --bench {a.runs})"
             return row
@@ -305,20 +318,10 @@ def shared_inputs(graph, shapes_line):
     `--input-shape NAME=AxB` arguments it was compiled with (prepare.sh's input_shapes)."""
     words = shapes_line.split()
     bound = {}
-    for flag, value in zip(words[::2], words[1::2]):
+    for value in words[1::2]:
         name, _, dims = value.partition("=")
         bound[name] = [int(d) for d in dims.split("x")]
-    inits = {i.name for i in graph.graph.initializer}
-    out = []
-    for v in graph.graph.input:
-        if v.name in inits:
-            continue
-        t = v.type.tensor_type
-        shape = bound.get(v.name) or [d.dim_value for d in t.shape.dim]
-        if not all(shape):
-            raise ValueError(f"input {v.name} has a symbolic dim and no --input-shape binding")
-        out.append((v.name, onnx.helper.tensor_dtype_to_np_dtype(t.elem_type), shape))
-    return out
+    return model_inputs(graph, bound)
 
 
 def vocab_sizes(graph):
@@ -371,18 +374,13 @@ def check_shared(name, sdir, work, a, deadline):
                 return row
             if a.dry_run:
                 continue
-            run_dir = os.path.join(tmp, str(seed))
-            os.makedirs(run_dir)
-            proc, outdir = run_kiln(exe, feeds, run_dir)
-            if proc.returncode != 0:
-                row["error"] = proc.stderr.strip()[-500:]
+            error, errs = compare_run(exe, feeds, ref, os.path.join(tmp, str(seed)),
+                                      lambda r: SHARED_TOL.get(r.dtype, SHARED_TOL_DEFAULT))
+            if error:
+                row["error"] = error
                 return row
-            for n, r in ref.items():
-                tol = SHARED_TOL.get(r.dtype, SHARED_TOL_DEFAULT)
+            for err, tol in errs:
                 tols.add(tol)
-                got = np.load(os.path.join(outdir, n.replace("/", "_") + ".npy"))
-                err = rel_l2(got, r) if got.shape == r.shape and np.all(np.isfinite(got)) \
-                    else float("inf")
                 worst = max(worst, err)
                 ok = ok and err <= tol
         feeds = shared_feeds(inputs, vocab, 1, False)
