@@ -101,12 +101,13 @@ def case_einsum_transposed(rng):
 
 
 def case_matmul_integer(rng):
-    """MatMulInteger uint8 x int8 -> int32: an integer body, exact. (Scalar zero-point
-    initializers are left out: a rank-0 uint8 constant does not lower yet, on any target.)"""
+    """MatMulInteger uint8 x int8 -> int32 with scalar zero points: an integer body, exact."""
     b = numpy_helper.from_array(rng.integers(-100, 100, (33, 24)).astype(np.int8), "b")
-    return graph_model([helper.make_node("MatMulInteger", ["a", "b"], ["y"])],
+    azp = numpy_helper.from_array(np.array(7, np.uint8), "azp")
+    bzp = numpy_helper.from_array(np.array(-3, np.int8), "bzp")
+    return graph_model([helper.make_node("MatMulInteger", ["a", "b", "azp", "bzp"], ["y"])],
                        [("a", TensorProto.UINT8, [20, 33])], [("y", TensorProto.INT32, [20, 24])],
-                       [b])
+                       [b, azp, bzp])
 
 
 def case_matmul_f16(rng):

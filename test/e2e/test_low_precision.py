@@ -212,3 +212,27 @@ def test_quantize_dequantize_round_trip(kiln, tmp_path):
         assert got[name].dtype == ref[name].dtype, (name, got[name].dtype)
         np.testing.assert_array_equal(got[name].astype(np.float32),
                                       ref[name].astype(np.float32), err_msg=name)
+
+
+def test_integer_matmuls_with_scalar_zero_points(kiln, tmp_path):
+    """MatMulInteger and QLinearMatMul with rank-0 uint8/int8 zero-point initializers (the
+    common per-tensor quantization). Such a constant used to fail to lower: a splat of
+    unsigned integers was folded into a scalar of type ui8, which arith rejects."""
+    rng = np.random.default_rng(9)
+    a = rng.integers(0, 256, (20, 33)).astype(np.uint8)
+    b = onnx.numpy_helper.from_array(rng.integers(-100, 100, (33, 24)).astype(np.int8), "b")
+    scalars = [onnx.numpy_helper.from_array(np.array(v, dt), n) for n, v, dt in [
+        ("azp", 7, np.uint8), ("bzp", -3, np.int8), ("as", 0.02, np.float32),
+        ("bs", 0.05, np.float32), ("ys", 0.9, np.float32), ("yzp", 128, np.uint8)]]
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b", "azp", "bzp"], ["y"]),
+         helper.make_node("QLinearMatMul", ["a", "as", "azp", "b", "bs", "bzp", "ys", "yzp"],
+                          ["q"])],
+        "g", [helper.make_tensor_value_info("a", TensorProto.UINT8, [20, 33])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [20, 24]),
+         helper.make_tensor_value_info("q", TensorProto.UINT8, [20, 24])], [b, *scalars])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    got = compile_and_run(kiln, model, {"a": a}, tmp_path)
+    ref = dict(zip(["y", "q"], ReferenceEvaluator(model).run(None, {"a": a})))
+    for name in ref:
+        assert_same(name, got[name], ref[name])
