@@ -73,7 +73,8 @@ FAILURES = (FAIL_COMPILE, FAIL_RUN, FAIL_MISMATCH, TIMEOUT)
 
 
 def expected_path(target):
-    return os.path.join(HERE, f"expected_{target}.txt")
+    """expected_<target>.txt, the target's ':' spelled '-' (expected_cuda-host.txt)."""
+    return os.path.join(HERE, f"expected_{target.replace(':', '-')}.txt")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """test_conformance.py — ONNX node-test conformance: no regressions against expected_cpu.txt.
 
-test_no_regressions runs every node test for target cpu (run_node_tests.py --jobs 2) and fails
-listing each test in expected_cpu.txt that no longer passes, with its status and reason; tests
-that pass but are not listed only give a note (update the list with --update-expected).
+test_no_regressions runs every node test for target cpu and for cuda:host (the GPU kernels run
+on the CPU; run_node_tests.py --jobs 2) and fails listing each test in expected_cpu.txt /
+expected_cuda-host.txt that no longer passes, with its status and reason; tests that pass but are
+not listed only give a note (update the list with --target T --update-expected).
 A full run costs ~5 min on a loaded 2-core machine today: a test that fails at import costs
 ~0.25 s, one that compiles, links and runs ~1.3 s (the link dominates), so the cost grows as ops
 land. KILN_CONFORMANCE=expected runs only the listed tests (--only-expected: ~80 s for 108
@@ -41,24 +42,26 @@ def data_dir():
 
 # --- the regression gate --------------------------------------------------------------------
 
-def test_no_regressions(tmp_path):
+@pytest.mark.parametrize("target", ["cpu", "cuda:host"])
+def test_no_regressions(tmp_path, target):
     need_kiln()
     results_file = tmp_path / "results.json"
     only_expected = os.environ.get("KILN_CONFORMANCE") == "expected"
-    p = subprocess.run([PY, RUNNER, "--kiln", KILN, "--target", "cpu", "--jobs", "2", "--quiet",
+    p = subprocess.run([PY, RUNNER, "--kiln", KILN, "--target", target, "--jobs", "2", "--quiet",
                         "--timeout", "60", "--results", str(results_file)] +
                        (["--only-expected"] if only_expected else []),
                        capture_output=True, text=True, timeout=3600)
     print(p.stdout[-3000:])
     assert results_file.exists(), f"runner wrote no results\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}"
     results = json.loads(results_file.read_text())["tests"]
-    expected = rnt.read_expected(rnt.expected_path("cpu"))
-    assert expected, "expected_cpu.txt lists no test"
+    listed = os.path.basename(rnt.expected_path(target))
+    expected = rnt.read_expected(rnt.expected_path(target))
+    assert expected, f"{listed} lists no test"
     regressions, new = rnt.check_against_expected(results, expected)
     if new:
-        print(f"note: {len(new)} test(s) now pass that expected_cpu.txt does not list: "
+        print(f"note: {len(new)} test(s) now pass that {listed} does not list: "
               f"{' '.join(new)}\nupdate it: .venv/bin/python test/conformance/run_node_tests.py "
-              f"--update-expected")
+              f"--target {target} --update-expected")
     assert not regressions, (f"{len(regressions)} expected test(s) no longer pass:\n" +
                              "\n".join(f"  {n}: {s}: {r}" for n, s, r in regressions))
 
