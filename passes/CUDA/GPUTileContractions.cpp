@@ -179,17 +179,18 @@ private:
   /// Loads `operand` at the element that loop ivs `loopIvs` address.
   Value loadAt(OpBuilder &b, Value operand, AffineMap map,
                ArrayRef<Value> loopIvs);
+  /// The element `loopIvs` address (a vector of `width` elements along the
+  /// last dim when `width` > 1), or zero when `inBounds` is false.
   Value loadOrZero(OpBuilder &b, Value inBounds, Value operand, AffineMap map,
-                   ArrayRef<Value> loopIvs);
-  /// `width` consecutive elements of `operand` from the element `loopIvs`
-  /// address along its last dim, or zeros when `inBounds` is false.
-  Value loadVectorOrZero(OpBuilder &b, Value inBounds, Value operand,
-                         AffineMap map, ArrayRef<Value> loopIvs, int64_t width);
-  /// Elements per copy when the operand tile is copied along `fastDims`.
+                   ArrayRef<Value> loopIvs, int64_t width = 1);
+  /// Elements per copy when an operand tile whose fast dims are `fastDims`
+  /// (a tile `fastTile` long along them) is copied.
   int64_t copyWidth(Value operand, AffineMap map, ArrayRef<unsigned> fastDims,
-                    int64_t tileElements);
-  /// A vector.load / vector.store of `type` at `indices` of `memref`,
-  /// aligned to the vector's size on the device.
+                    int64_t fastTile, int64_t tileElements);
+  /// The alignment a vector access of `type` states: its size on the device,
+  /// none in the host emulation.
+  llvm::MaybeAlign vectorAlignment(VectorType type) const;
+  /// A vector.load / vector.store of `type` at `indices` of `memref`.
   Value loadVector(OpBuilder &b, VectorType type, Value memref,
                    ValueRange indices);
   void storeVector(OpBuilder &b, Value vector, Value memref, ValueRange indices);
@@ -232,7 +233,6 @@ private:
                                 Value aShared, Value bShared,
                                 ValueRange acc);
   void storeResults(OpBuilder &b, const BlockCoords &at, ValueRange acc);
-  Value applyBody(OpBuilder &b, Block &body, ValueRange args);
 
   linalg::LinalgOp op;
   GemmDims dims;
@@ -264,25 +264,23 @@ Value ContractionKernel::loadAt(OpBuilder &b, Value operand, AffineMap map,
   return gpu_kernels::loadAt(b, loc(), operand, map, loopIvs);
 }
 
+llvm::MaybeAlign ContractionKernel::vectorAlignment(VectorType type) const {
+  if (!device)
+    return llvm::MaybeAlign();
+  return llvm::Align(type.getNumElements() * type.getElementTypeBitWidth() / 8);
+}
+
 Value ContractionKernel::loadVector(OpBuilder &b, VectorType type, Value memref,
                                     ValueRange indices) {
-  llvm::MaybeAlign align;
-  if (device)
-    align = llvm::Align(type.getNumElements() *
-                        type.getElementTypeBitWidth() / 8);
   return vector::LoadOp::create(b, loc(), type, memref, indices,
-                                /*nontemporal=*/false, align);
+                                /*nontemporal=*/false, vectorAlignment(type));
 }
 
 void ContractionKernel::storeVector(OpBuilder &b, Value vector, Value memref,
                                     ValueRange indices) {
   auto type = cast<VectorType>(vector.getType());
-  llvm::MaybeAlign align;
-  if (device)
-    align = llvm::Align(type.getNumElements() *
-                        type.getElementTypeBitWidth() / 8);
   vector::StoreOp::create(b, loc(), vector, memref, indices,
-                          /*nontemporal=*/false, align);
+                          /*nontemporal=*/false, vectorAlignment(type));
 }
 
 SmallVector<Value> ContractionKernel::loadRun(OpBuilder &b, Value shared,
@@ -307,27 +305,9 @@ SmallVector<Value> ContractionKernel::loadRun(OpBuilder &b, Value shared,
   return values;
 }
 
-Value ContractionKernel::loadVectorOrZero(OpBuilder &b, Value inBounds,
-                                          Value operand, AffineMap map,
-                                          ArrayRef<Value> loopIvs,
-                                          int64_t width) {
-  Type element = getElementTypeOrSelf(operand.getType());
-  auto type = VectorType::get({width}, element);
-  auto ifOp = scf::IfOp::create(b, loc(), type, inBounds,
-                                /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  SmallVector<Value> indices = indicesAt(b, loc(), map, loopIvs);
-  scf::YieldOp::create(b, loc(), loadVector(b, type, operand, indices));
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  Value zero = arith::ConstantOp::create(b, loc(), b.getZeroAttr(type));
-  scf::YieldOp::create(b, loc(), zero);
-  return ifOp.getResult(0);
-}
-
 int64_t ContractionKernel::copyWidth(Value operand, AffineMap map,
                                      ArrayRef<unsigned> fastDims,
-                                     int64_t tileElements) {
+                                     int64_t fastTile, int64_t tileElements) {
   auto type = cast<MemRefType>(operand.getType());
   unsigned bits = type.getElementTypeBitWidth();
   // A global constant's alignment is the module's business, not the ABI's.
@@ -344,9 +324,6 @@ int64_t ContractionKernel::copyWidth(Value operand, AffineMap map,
   if (failed(type.getStridesAndOffset(strides, offset)) ||
       strides.back() != 1 || ShapedType::isDynamic(offset))
     return 1;
-  int64_t fastTile = llvm::is_contained(dims.k, fastDims.back())
-                         ? tiles.bk
-                         : tileElements / tiles.bk;
   for (int64_t width = kMaxVectorBytes / (bits / 8); width > 1; width /= 2) {
     // Vectors start at multiples of `width` of the fast dim (tiles start at
     // multiples of the tile size), stay inside one run of it, and are
@@ -365,19 +342,21 @@ int64_t ContractionKernel::copyWidth(Value operand, AffineMap map,
 }
 
 Value ContractionKernel::loadOrZero(OpBuilder &b, Value inBounds, Value operand,
-                                    AffineMap map, ArrayRef<Value> loopIvs) {
+                                    AffineMap map, ArrayRef<Value> loopIvs,
+                                    int64_t width) {
   Type element = getElementTypeOrSelf(operand.getType());
-  auto ifOp = scf::IfOp::create(b, loc(), element, inBounds,
-                                /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(b, loc(), loadAt(b, operand, map, loopIvs));
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    Value zero = arith::ConstantOp::create(b, loc(), b.getZeroAttr(element));
-    scf::YieldOp::create(b, loc(), zero);
-  }
-  return ifOp.getResult(0);
+  Type type = width == 1 ? element : VectorType::get({width}, element);
+  return ifElse(
+      b, loc(), inBounds, type,
+      [&](OpBuilder &nb) -> Value {
+        if (width == 1)
+          return loadAt(nb, operand, map, loopIvs);
+        return loadVector(nb, cast<VectorType>(type), operand,
+                          indicesAt(nb, loc(), map, loopIvs));
+      },
+      [&](OpBuilder &nb) -> Value {
+        return arith::ConstantOp::create(nb, loc(), nb.getZeroAttr(type));
+      });
 }
 
 ContractionKernel::BlockCoords
@@ -456,10 +435,6 @@ SmallVector<Value> ContractionKernel::loopIvsFor(OpBuilder &b,
   return loopIvs;
 }
 
-Value ContractionKernel::applyBody(OpBuilder &b, Block &body, ValueRange args) {
-  return gpu_kernels::applyBody(b, body, args);
-}
-
 //===----------------------------------------------------------------------===//
 // The phases
 //===----------------------------------------------------------------------===//
@@ -503,7 +478,8 @@ void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid
     int64_t elements = tiles.bk * cols;
     int64_t width = 1;
     if (colFastest || kFastest)
-      width = copyWidth(operand, map, kFastest ? dims.k : colDims, elements);
+      width = kFastest ? copyWidth(operand, map, dims.k, tiles.bk, elements)
+                       : copyWidth(operand, map, colDims, cols, elements);
     // The shared row runs along k for tensor cores, along col otherwise; a
     // vector along it is stored whole when it stays aligned there.
     int64_t rowElements = cast<MemRefType>(shared.getType()).getDimSize(1);
@@ -532,12 +508,11 @@ void ContractionKernel::copyTiles(OpBuilder &b, const BlockCoords &at, Value tid
         return tiles.mma ? SmallVector<Value>{colIdx, kIdx}
                          : SmallVector<Value>{kIdx, colIdx};
       };
+      Value v = loadOrZero(b, ok, operand, map, ivs, width);
       if (width == 1) {
-        Value v = loadOrZero(b, ok, operand, map, ivs);
         memref::StoreOp::create(b, loc(), v, shared, sharedAt(kk, cc));
         continue;
       }
-      Value v = loadVectorOrZero(b, ok, operand, map, ivs, width);
       if (storeWhole) {
         storeVector(b, v, shared, sharedAt(kk, cc));
         continue;
@@ -919,23 +894,7 @@ void ContractionKernel::emitHostEmulation(OpBuilder &b) {
 /// The dims of `op` by role, or nullopt when it is not a two-input
 /// contraction this kernel handles.
 static std::optional<GemmDims> classifyContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      op.hasDynamicShape() || op->getNumRegions() != 1)
-    return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands())
-    if (!isa<MemRefType>(operand.get().getType()))
-      return std::nullopt;
-  // Blocks store their outputs while others still read the inputs.
-  Value out = viewRoot(op.getDpsInitOperand(0)->get());
-  if (viewRoot(op.getDpsInputOperand(0)->get()) == out ||
-      viewRoot(op.getDpsInputOperand(1)->get()) == out)
-    return std::nullopt;
-  Block *body = op.getBlock();
-  if (!body || body->getNumArguments() != 3 ||
-      body->getTerminator()->getNumOperands() != 1)
-    return std::nullopt;
-  if (!isPureScalarBody(*body))
+  if (op.getNumDpsInputs() != 2 || !isStaticBufferReduction(op))
     return std::nullopt;
   Type acc = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
   for (OpOperand &operand : op->getOpOperands()) {
@@ -1051,15 +1010,8 @@ static bool isFusableEpilogue(Operation *next, Value c) {
 }
 
 void KilnGPUTileContractions::runOnOperation() {
-  func::FuncOp func = getOperation();
-  SmallVector<linalg::LinalgOp> candidates;
-  func.walk([&](linalg::LinalgOp op) {
-    if (!op->getParentOfType<scf::ParallelOp>() &&
-        !op->getParentOfType<gpu::LaunchOp>())
-      candidates.push_back(op);
-  });
   IRRewriter rewriter(&getContext());
-  for (linalg::LinalgOp op : candidates) {
+  for (linalg::LinalgOp op : linalgOpsOutsideKernels(getOperation())) {
     std::optional<GemmDims> dims = classifyContraction(op);
     if (!dims)
       continue;

@@ -197,18 +197,13 @@ void ReductionKernel::emitDevice(OpBuilder &b) {
     }
     gpu::BarrierOp::create(b, loc());
     // Every warp combines the 8 totals (only warp 0's result is stored).
-    Value has = inRange(b, loc(), lane, kWarps);
-    auto read = scf::IfOp::create(b, loc(), element, has, /*withElse=*/true);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(read.thenBlock());
-      scf::YieldOp::create(
-          b, loc(),
-          ValueRange{memref::LoadOp::create(b, loc(), shared, ValueRange{lane})});
-      b.setInsertionPointToStart(read.elseBlock());
-      scf::YieldOp::create(b, loc(), ValueRange{identity(b)});
-    }
-    Value blockTotal = warpTotal(b, read.getResult(0));
+    Value warpTotals = ifElse(
+        b, loc(), inRange(b, loc(), lane, kWarps), element,
+        [&](OpBuilder &nb) -> Value {
+          return memref::LoadOp::create(nb, loc(), shared, ValueRange{lane});
+        },
+        [&](OpBuilder &nb) { return identity(nb); });
+    Value blockTotal = warpTotal(b, warpTotals);
     Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, tid,
                                         index(b, 0));
     auto store = scf::IfOp::create(b, loc(), first, /*withElse=*/false);
@@ -309,16 +304,9 @@ void ReductionKernel::emitHostEmulation(OpBuilder &b) {
 
 /// `op` as a Reduction this pass handles, or nullopt.
 static std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() == 0 || op.hasDynamicShape() ||
-      op->getNumRegions() != 1 || !op.getBlock())
+  if (!isStaticBufferReduction(op))
     return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands())
-    if (!isa<MemRefType>(operand.get().getType()))
-      return std::nullopt;
   Block &body = *op.getBlock();
-  if (!isPureScalarBody(body) || body.getTerminator()->getNumOperands() != 1)
-    return std::nullopt;
   // Shuffles move 32-bit values.
   Value c = op.getDpsInitOperand(0)->get();
   Type element = getElementTypeOrSelf(c.getType());
@@ -335,11 +323,6 @@ static std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
   std::optional<TypedAttr> identity = arith::getNeutralElement(combiner);
   if (!identity || identity->getType() != element)
     return std::nullopt;
-  // Blocks of other outputs may still read what one output stores.
-  Value out = viewRoot(c);
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (viewRoot(input->get()) == out)
-      return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (!maps.back().isProjectedPermutation())
     return std::nullopt;
@@ -378,14 +361,8 @@ static std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
 }
 
 void KilnGPUTileReductions::runOnOperation() {
-  SmallVector<linalg::LinalgOp> candidates;
-  getOperation().walk([&](linalg::LinalgOp op) {
-    if (!op->getParentOfType<scf::ParallelOp>() &&
-        !op->getParentOfType<gpu::LaunchOp>())
-      candidates.push_back(op);
-  });
   IRRewriter rewriter(&getContext());
-  for (linalg::LinalgOp op : candidates) {
+  for (linalg::LinalgOp op : linalgOpsOutsideKernels(getOperation())) {
     std::optional<Reduction> reduction = matchReduction(op);
     if (!reduction)
       continue;

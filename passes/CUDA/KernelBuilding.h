@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -98,6 +100,54 @@ inline Value viewRoot(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
+}
+
+/// `cond ? thenValue() : elseValue()` as an scf.if yielding one `type`
+/// value, so that the then side (a load) only runs when `cond` holds.
+inline Value ifElse(OpBuilder &b, Location loc, Value cond, Type type,
+                    function_ref<Value(OpBuilder &)> thenValue,
+                    function_ref<Value(OpBuilder &)> elseValue) {
+  auto ifOp = scf::IfOp::create(b, loc, type, cond, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, ValueRange{thenValue(b)});
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, ValueRange{elseValue(b)});
+  return ifOp.getResult(0);
+}
+
+/// The linalg ops of `root` not yet inside a kernel (an scf.parallel or a
+/// gpu.launch), in program order.
+inline SmallVector<linalg::LinalgOp> linalgOpsOutsideKernels(Operation *root) {
+  SmallVector<linalg::LinalgOp> ops;
+  root->walk([&](linalg::LinalgOp op) {
+    if (!op->getParentOfType<scf::ParallelOp>() &&
+        !op->getParentOfType<gpu::LaunchOp>())
+      ops.push_back(op);
+  });
+  return ops;
+}
+
+/// Whether `op` is a reduction a hand-written kernel can take: bufferized
+/// (memref operands only), static shapes, one init, at least one reduction
+/// loop, a pure scalar body that yields one value, and no input that is a
+/// view of the output (blocks store their outputs while others still read).
+inline bool isStaticBufferReduction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 || op.hasDynamicShape() ||
+      op->getNumRegions() != 1 || !op.getBlock())
+    return false;
+  if (!llvm::all_of(op->getOpOperands(), [](OpOperand &operand) {
+        return isa<MemRefType>(operand.get().getType());
+      }))
+    return false;
+  Block &body = *op.getBlock();
+  if (body.getTerminator()->getNumOperands() != 1 || !isPureScalarBody(body))
+    return false;
+  Value out = viewRoot(op.getDpsInitOperand(0)->get());
+  return llvm::none_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+    return viewRoot(input->get()) == out;
+  });
 }
 
 } // namespace mlir::kiln::gpu_kernels
