@@ -121,6 +121,17 @@ def make_inputs(model_path, shapes, seed=0):
     return feeds
 
 
+def write_input_files(feeds, folder):
+    """Saves each feed as FOLDER/<i>.npy; returns the executable's --input arguments."""
+    os.makedirs(folder, exist_ok=True)
+    input_args = []
+    for i, (n, v) in enumerate(feeds.items()):
+        p = os.path.join(folder, f"{i}.npy")
+        np.save(p, v)
+        input_args += ["--input", f"{n}={p}"]
+    return input_args
+
+
 def kiln_bench(exe, input_args, runs, threads):
     env = dict(os.environ, KILN_NUM_THREADS=str(threads))
     r = subprocess.run([exe, "--bench", str(runs), *input_args], capture_output=True, text=True,
@@ -196,13 +207,7 @@ def bench_model(name, model_path, shapes, a, kiln):
     row["exe_bytes"], row["code_bytes"], row["weights_bytes"] = exe_sizes(out)
 
     feeds = make_inputs(model_path, shapes)
-    input_dir = os.path.join(a.workdir, name + ".inputs")
-    os.makedirs(input_dir, exist_ok=True)
-    input_args = []
-    for i, (n, v) in enumerate(feeds.items()):
-        p = os.path.join(input_dir, f"{i}.npy")
-        np.save(p, v)
-        input_args += ["--input", f"{n}={p}"]
+    input_args = write_input_files(feeds, os.path.join(a.workdir, name + ".inputs"))
 
     sess = ort_session(model_path, a.threads)
     row["rel_l2"], limit = check_outputs(out, input_args, sess, feeds, a.workdir, name)

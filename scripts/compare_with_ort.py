@@ -13,8 +13,6 @@ import os
 import sys
 import tempfile
 
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "bench"))
 import bench  # noqa: E402
@@ -28,22 +26,14 @@ def main(argv=None):
     ap.add_argument("shapes", nargs="*", help="input shapes, NAME=1x3x224x224")
     ap.add_argument("--workdir")
     a = ap.parse_args(argv)
-    import onnxruntime as ort
     shapes = {}
     for text in a.shapes:
         _, name, shape = bench.parse_shape(text)
         shapes[name] = shape
     workdir = a.workdir or tempfile.mkdtemp(prefix="kiln-compare-")
     feeds = bench.make_inputs(a.model, shapes, seed=5)
-    args = []
-    os.makedirs(os.path.join(workdir, "in"), exist_ok=True)
-    for i, (name, value) in enumerate(feeds.items()):
-        path = os.path.join(workdir, "in", f"input_{i}.npy")
-        np.save(path, value)
-        args += ["--input", f"{name}={path}"]
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
-    sess = ort.InferenceSession(a.model, so, providers=["CPUExecutionProvider"])
+    args = bench.write_input_files(feeds, os.path.join(workdir, "in"))
+    sess = bench.ort_session(a.model, threads=2)
     try:
         worst, limit = bench.check_outputs(a.exe, args, sess, feeds, workdir, a.name)
     except bench.BenchError as e:
