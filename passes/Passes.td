@@ -38,6 +38,9 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements of f32 per vector register (16 for AVX-512)">,
+    Option<"registerRows", "register-rows", "int64_t", /*default=*/"8",
+           "Rows of a matmul's register tile of 2 vectors per row (8 with 32 "
+           "vector registers, 4 with 16)">,
     Option<"targetTiles", "target-tiles", "int64_t", /*default=*/"32",
            "Parallel tiles (tasks) the root op is split into, at least">,
   ];

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CpuDispatch.h"
+#include "CpuFeatures.h"
 #include "Manifest.h"
 #include "Npy.h"
 #include "Session.h"
@@ -57,6 +59,8 @@ const char kUsage[] =
     "  --help              this text\n"
     "\n"
     "Environment: KILN_NUM_THREADS (threads, default: CPUs available),\n"
+    "KILN_CPU_PATH=NAME (run that code path, e.g. x86-64-v2, instead of the\n"
+    "best one this CPU has; --describe lists them),\n"
     "KILN_SKIP_WEIGHTS_HASH=1 (skip hashing the weights at start-up).\n";
 
 /// The command line, parsed but not yet checked against the model.
@@ -196,6 +200,33 @@ std::string jsonString(const std::string &s) {
   return out + "\"";
 }
 
+/// `"cpu":{"model":…,"features":[…]},"cpu_paths":[{"name","cpu","features"}…],
+/// "cpu_path":<the name this CPU runs, or null>,"cpu_error":<why not>`.
+std::string jsonCpu(const Manifest &manifest, bool runnable, size_t index,
+                    const std::string &error) {
+  auto list = [](const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i)
+      out += (i ? "," : "") + jsonString(items[i]);
+    return out + "]";
+  };
+  std::string out = "\"cpu\":{\"model\":" + jsonString(cpuModelName()) +
+                    ",\"features\":" + list(detectCpuFeatures()) +
+                    "},\"cpu_paths\":[";
+  for (size_t i = 0; i < manifest.cpuPaths.size(); ++i) {
+    const CpuPath &p = manifest.cpuPaths[i];
+    out += (i ? "," : "") + std::string("{\"name\":") + jsonString(p.name) +
+           ",\"cpu\":" + jsonString(p.cpu) + ",\"features\":" +
+           list(p.features) + "}";
+  }
+  out += "],\"cpu_path\":";
+  if (!runnable)
+    return out + "null,\"cpu_error\":" + jsonString(error);
+  return out + (manifest.cpuPaths.empty()
+                    ? std::string("null")
+                    : jsonString(manifest.cpuPaths[index].name));
+}
+
 std::string jsonTensors(const std::vector<TensorSpec> &specs) {
   std::string out = "[";
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -287,18 +318,24 @@ int runMain(int argc, char **argv) {
   if (!parseManifest(kiln_manifest, manifest, error))
     return fail(kExitError, error);
 
+  EntryFn entry = nullptr;
+  size_t pathIndex = 0;
+  bool runnable = selectModelEntry(manifest, entry, pathIndex, error);
   if (opts.describe) {
-    std::printf("{\"inputs\":%s,\"outputs\":%s}\n",
+    std::printf("{\"inputs\":%s,\"outputs\":%s,%s}\n",
                 jsonTensors(manifest.inputs).c_str(),
-                jsonTensors(manifest.outputs).c_str());
+                jsonTensors(manifest.outputs).c_str(),
+                jsonCpu(manifest, runnable, pathIndex, error).c_str());
     return 0;
   }
+  if (!runnable)
+    return fail(kExitError, error);
 
   configuredThreadCount(&error);
   if (!error.empty())
     return fail(kExitError, error);
 
-  Session session(manifest);
+  Session session(manifest, entry);
   for (const auto &dim : opts.dims)
     if (!session.presetDim(dim.first, dim.second, error))
       return fail(kExitUsage, error);
@@ -373,9 +410,13 @@ int runMain(int argc, char **argv) {
     double sum = 0;
     for (double t : times)
       sum += t;
-    std::printf("runs=%zu threads=%d min_ms=%.6f mean_ms=%.6f max_ms=%.6f\n", n,
-                configuredThreadCount(), sorted.front(), sum / n,
-                sorted.back());
+    std::printf("runs=%zu threads=%d cpu_path=%s min_ms=%.6f mean_ms=%.6f "
+                "max_ms=%.6f\n",
+                n, configuredThreadCount(),
+                manifest.cpuPaths.empty()
+                    ? "-"
+                    : manifest.cpuPaths[pathIndex].name.c_str(),
+                sorted.front(), sum / n, sorted.back());
     std::printf("median_ms=%.6f\n", median);
   }
   if (!opts.outputDir.empty()) {

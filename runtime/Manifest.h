@@ -33,6 +33,15 @@ struct TensorSpec {
   std::vector<Dim> shape;
 };
 
+/// One compiled code path (`cpu_path` record): its name as given to
+/// `--cpu` (`x86-64-v3`), the LLVM CPU it was tuned for, and the features
+/// (runtime/CpuFeatures.h names) its code may use.
+struct CpuPath {
+  std::string name;
+  std::string cpu;
+  std::vector<std::string> features;
+};
+
 struct Manifest {
   uint64_t arenaBytes = 0;
   uint64_t weightsBytes = 0;
@@ -45,6 +54,9 @@ struct Manifest {
   bool onGpu() const { return target.compare(0, 5, "cuda:") == 0; }
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  /// The CPU code paths, in the order of the object's `kiln_cpu_entries`;
+  /// empty for an object that defines a single `kiln_entry`.
+  std::vector<CpuPath> cpuPaths;
 };
 
 /// Parses the manifest text; on failure `error` says which line is wrong.

@@ -19,13 +19,11 @@
 #include <cstdlib>
 #include <cstring>
 
-extern "C" void kiln_entry(void **descs);
-
 namespace kiln {
 namespace runtime {
 
-Session::Session(const Manifest &m)
-    : manifest(m), inputs(m.inputs.size()), loaded(m.inputs.size(), false),
+Session::Session(const Manifest &m, EntryFn entry)
+    : manifest(m), entry(entry), inputs(m.inputs.size()), loaded(m.inputs.size(), false),
       outputs(m.outputs.size()) {}
 
 bool Session::presetDim(const std::string &name, int64_t size,
@@ -385,11 +383,11 @@ bool Session::poisonOutputs(std::string &error) {
 
 bool Session::run(std::string &error) {
   if (!manifest.onGpu()) {
-    kiln_entry(descriptorPtrs.data());
+    entry(descriptorPtrs.data());
     takeReturnedOutputs();
     return true;
   }
-  return kiln::runtime::cuda::run(kiln_entry, descriptorPtrs.data(), gpuMs,
+  return kiln::runtime::cuda::run(entry, descriptorPtrs.data(), gpuMs,
                                   error);
 }
 

@@ -20,9 +20,13 @@
 namespace kiln {
 namespace runtime {
 
+/// The compiled model's entry (runtime/ABI.md).
+using EntryFn = void (*)(void **descs);
+
 class Session {
 public:
-  explicit Session(const Manifest &manifest);
+  /// `entry` is the code path to run (selectModelEntry).
+  Session(const Manifest &manifest, EntryFn entry);
 
   /// Binds symbolic dims before any input (`--dim NAME=SIZE`).
   bool presetDim(const std::string &name, int64_t size, std::string &error);
@@ -59,6 +63,7 @@ private:
   void takeReturnedOutputs();
 
   const Manifest &manifest;
+  EntryFn entry;
   DimBindings bindings;
   std::vector<Tensor> inputs;
   std::vector<bool> loaded;

@@ -112,35 +112,89 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
     return 1;
 
   Phase last = emit == "mlir" ? options.compileTo : Phase::LLVM;
-  Phase beforeLLVM = std::min(last, Phase::Bufferized);
-  if (failed(runPipeline(mod, Phase::Import, beforeLLVM, pipeline, options.verbose)))
+  // Import to linalg is the same for every CPU path; tiling on is per path.
+  Phase shared = std::min(last, Phase::Linalg);
+  if (failed(runPipeline(mod, Phase::Import, shared, pipeline, options.verbose)))
     return 1;
+  if (last == shared)
+    return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
+      mod.print(os, OpPrintingFlags().elideLargeResourceString());
+    });
 
-  // @main's ABI attributes do not survive the LLVM lowering: read them now.
-  func::FuncOp entry = getEntryFunction(mod);
-  std::string entryName = entry ? entry.getSymName().str() : "main";
+  SmallVector<CPUPath> paths;
+  {
+    std::string error;
+    if (failed(resolveCPUPaths(pipeline.cpu.cpus, pipeline.cpu.features, paths,
+                               error))) {
+      llvm::errs() << "error: " << error << "\n";
+      return 2;
+    }
+  }
+  // A GPU executable's CPU side only drives the device: one path (the first
+  // of --cpu) is enough. --emit=mlir shows the last (widest) path.
+  if (pipeline.cuda.onDevice())
+    paths.resize(1);
+  else if (emit == "mlir")
+    paths.erase(paths.begin(), paths.end() - 1);
+
+  // Each path lowers its own copy of the module (the last one lowers `mod`).
+  // Their weights must agree: the executable carries one blob for all.
+  SmallVector<OwningOpRef<ModuleOp>> copies;
+  SmallVector<ModuleOp> pathModules;
+  for (size_t i = 0; i + 1 < paths.size(); ++i) {
+    copies.push_back(mod.clone());
+    pathModules.push_back(copies.back().get());
+  }
+  pathModules.push_back(mod);
+
+  std::string entryName = "main";
   uint64_t arenaBytes = 0;
-  if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
-                        : IntegerAttr())
-    arenaBytes = attr.getInt();
-  bool returnedOutputs = entry && entry.getNumResults() > 0;
-  if (last > Phase::Bufferized &&
-      failed(runPipeline(mod, beforeLLVM, last, pipeline, options.verbose)))
-    return 1;
+  bool returnedOutputs = false;
+  Attribute weightsLayout;
+  for (auto [i, path] : llvm::enumerate(paths)) {
+    ModuleOp pathModule = pathModules[i];
+    PipelineOptions pathPipeline = pipeline;
+    pathPipeline.cpuTiles = path.tiles;
+    StringRef label = pipeline.cuda.onDevice() ? "" : StringRef(path.name);
+    Phase beforeLLVM = std::min(last, Phase::Bufferized);
+    if (failed(runPipeline(pathModule, shared, beforeLLVM, pathPipeline,
+                           options.verbose, label)))
+      return 1;
+    // @main's ABI attributes do not survive the LLVM lowering: read them now.
+    func::FuncOp entry = getEntryFunction(pathModule);
+    entryName = entry ? entry.getSymName().str() : "main";
+    if (auto attr = entry ? entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes")
+                          : IntegerAttr())
+      arenaBytes = std::max<uint64_t>(arenaBytes, attr.getInt());
+    returnedOutputs = entry && entry.getNumResults() > 0;
+    if (last > Phase::Bufferized &&
+        failed(runPipeline(pathModule, beforeLLVM, last, pathPipeline,
+                           options.verbose, label)))
+      return 1;
+    if (emit == "mlir")
+      break;
+    // The weights layout rides on the module until here; the link step
+    // writes it from its own holder, and LLVM translation never sees it.
+    Attribute layout = pathModule->getAttr("kiln.weights");
+    pathModule->removeAttr("kiln.weights");
+    if (i == 0)
+      weightsLayout = layout;
+    else if (layout != weightsLayout) {
+      llvm::errs() << "error: internal error: CPU paths " << paths[0].name
+                   << " and " << path.name
+                   << " disagree on the weights layout\n";
+      return 1;
+    }
+  }
 
   if (emit == "mlir")
     return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
       mod.print(os, OpPrintingFlags().elideLargeResourceString());
     });
 
-  // The weights layout rides on the module until here; move it to a holder
-  // of its own so LLVM translation never sees it, and hash the blob for the
-  // manifest the object carries.
   OwningOpRef<ModuleOp> weights = ModuleOp::create(UnknownLoc::get(ctx.get()));
-  if (Attribute layout = mod->getAttr("kiln.weights")) {
-    weights.get()->setAttr("kiln.weights", layout);
-    mod->removeAttr("kiln.weights");
-  }
+  if (weightsLayout)
+    weights.get()->setAttr("kiln.weights", weightsLayout);
   uint64_t weightsBytes = getWeightsBlobBytes(*weights), weightsHash = 0;
   {
     llvm::raw_null_ostream sink;
@@ -151,18 +205,24 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
       formatManifest(*signature, arenaBytes, weightsBytes, weightsHash, returnedOutputs);
   if (pipeline.cuda.onDevice())
     manifest += "target " + formatCUDATarget(pipeline.cuda) + "\n";
+  for (const CPUPath &path : paths)
+    manifest += formatCPUPathRecord(path) + "\n";
 
   auto t0 = std::chrono::steady_clock::now();
-  llvm::SmallVector<char> object;
+  SmallVector<SmallVector<char>> objects;
   if (pipeline.cuda.onDevice() && failed(packCUDABinaries(mod, pipeline.cuda)))
     return 1;
-  if (failed(emitCPUObject(mod, entryName,
-                           manifest, pipeline.cpu, object)))
+  if (failed(emitCPUPathObjects(pathModules, paths, entryName, manifest,
+                                pipeline.cpu.optLevel, objects)))
     return 1;
-  if (emit == "obj")
-    return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
-      os.write(object.data(), object.size());
-    });
+  if (emit == "obj") {
+    std::string error;
+    if (failed(linkRelocatableObject(objects, options.outputPath, error))) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   LinkOptions linkOptions;
   linkOptions.outputPath = options.outputPath;
@@ -170,7 +230,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
     linkOptions.sidecarThreshold = 0;
   std::string error;
   if (failed(linkExecutable(
-          object, weightsBytes, weightsHash,
+          objects, weightsBytes, weightsHash,
           [&](llvm::raw_ostream &os) {
             uint64_t hash;
             return writeWeightsBlob(*weights, os, hash);
@@ -223,7 +283,8 @@ static std::string cachePathFor(const DriverOptions &options) {
   if (!fs::status(self, st))
     add(std::to_string(st.getLastModificationTime().time_since_epoch().count()));
   add(options.target);
-  add(options.pipeline.cpu.cpu);
+  add(options.pipeline.cpu.cpus);
+  add(options.pipeline.cpu.features);
   for (auto &entry : options.importOptions.inputShapes) {
     add(entry.getKey());
     for (int64_t d : entry.getValue())

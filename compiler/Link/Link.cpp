@@ -101,20 +101,78 @@ static LogicalResult appendWeights(llvm::raw_ostream &os, uint64_t headBytes,
   return success();
 }
 
-LogicalResult mlir::kiln::linkExecutable(llvm::ArrayRef<char> object,
-                                         uint64_t weightsBytes,
-                                         uint64_t weightsHash,
-                                         const WeightsWriter &writer,
-                                         const LinkOptions &options,
-                                         std::string &error) {
-  std::string runtimeLib = findRuntimeLibrary();
-  if (!fs::exists(runtimeLib)) {
-    error = "runtime library not found at '" + runtimeLib + "'";
-    return failure();
+/// Writes `objects` into `dir` as model0.o, model1.o, ... and appends their
+/// paths to `paths`.
+static LogicalResult writeObjects(llvm::ArrayRef<llvm::SmallVector<char>> objects,
+                                  llvm::StringRef dir,
+                                  std::vector<std::string> &paths,
+                                  std::string &error) {
+  for (auto [i, object] : llvm::enumerate(objects)) {
+    llvm::SmallString<128> objPath(dir);
+    path::append(objPath, "model" + std::to_string(i) + ".o");
+    std::error_code ec;
+    llvm::raw_fd_ostream obj(objPath, ec);
+    if (ec) {
+      error = "cannot write '" + objPath.str().str() + "': " + ec.message();
+      return failure();
+    }
+    obj.write(object.data(), object.size());
+    paths.push_back(std::string(objPath));
   }
+  return success();
+}
+
+/// Runs the linker driver with `args` (after the driver itself); its output
+/// goes to a log whose first line is the error.
+static LogicalResult runLinker(llvm::ArrayRef<std::string> args,
+                               llvm::StringRef tmpDir, std::string &error) {
   std::string driver = findLinkerDriver();
   if (driver.empty()) {
     error = "clang++-22 not found (install clang-22 and lld-22)";
+    return failure();
+  }
+  llvm::SmallString<128> logPath(tmpDir);
+  path::append(logPath, "link.log");
+  llvm::SmallVector<llvm::StringRef> argv = {driver};
+  for (const std::string &a : args)
+    argv.push_back(a);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  std::string execError;
+  int rc = llvm::sys::ExecuteAndWait(driver, argv, std::nullopt, redirects, 0,
+                                     0, &execError);
+  if (rc != 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    error = "link failed: " +
+            (log ? firstLine((*log)->getBuffer()) : execError);
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult mlir::kiln::linkRelocatableObject(
+    llvm::ArrayRef<llvm::SmallVector<char>> objects,
+    const std::string &outputPath, std::string &error) {
+  llvm::SmallString<128> tmpDir;
+  if (fs::createUniqueDirectory("kiln-link", tmpDir)) {
+    error = "cannot create a temporary directory";
+    return failure();
+  }
+  auto cleanup = llvm::scope_exit([&] { fs::remove_directories(tmpDir); });
+  std::vector<std::string> args = {"-fuse-ld=lld", "-nostdlib", "-r",
+                                   "-Wl,--build-id=none", "-o", outputPath};
+  if (failed(writeObjects(objects, tmpDir, args, error)))
+    return failure();
+  return runLinker(args, tmpDir, error);
+}
+
+LogicalResult mlir::kiln::linkExecutable(
+    llvm::ArrayRef<llvm::SmallVector<char>> objects, uint64_t weightsBytes,
+    uint64_t weightsHash, const WeightsWriter &writer,
+    const LinkOptions &options, std::string &error) {
+  std::string runtimeLib = findRuntimeLibrary();
+  if (!fs::exists(runtimeLib)) {
+    error = "runtime library not found at '" + runtimeLib + "'";
     return failure();
   }
 
@@ -124,35 +182,18 @@ LogicalResult mlir::kiln::linkExecutable(llvm::ArrayRef<char> object,
     return failure();
   }
   auto cleanup = llvm::scope_exit([&] { fs::remove_directories(tmpDir); });
-  llvm::SmallString<128> objPath(tmpDir), exePath(tmpDir), logPath(tmpDir);
-  path::append(objPath, "model.o");
+  llvm::SmallString<128> exePath(tmpDir);
   path::append(exePath, "model");
-  path::append(logPath, "link.log");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream obj(objPath, ec);
-    if (ec) {
-      error = "cannot write '" + objPath.str().str() + "': " + ec.message();
-      return failure();
-    }
-    obj.write(object.data(), object.size());
-  }
-
-  llvm::SmallVector<llvm::StringRef> args = {
-      driver, "-fuse-ld=lld", "-static-libstdc++", "-static-libgcc",
-      "-Wl,--build-id=none", "-Wl,-O1", "-o", exePath, objPath,
-      runtimeLib, "-lpthread", "-lm", "-ldl"};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
-                                                logPath.str()};
-  std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0,
-                                     0, &execError);
-  if (rc != 0) {
-    auto log = llvm::MemoryBuffer::getFile(logPath);
-    error = "link failed: " +
-            (log ? firstLine((*log)->getBuffer()) : execError);
+  std::vector<std::string> args = {
+      "-fuse-ld=lld", "-static-libstdc++", "-static-libgcc",
+      "-Wl,--build-id=none", "-Wl,-O1", "-o", std::string(exePath)};
+  if (failed(writeObjects(objects, tmpDir, args, error)))
     return failure();
-  }
+  for (const char *lib : {"-lpthread", "-lm", "-ldl"})
+    args.push_back(lib);
+  args.insert(args.end() - 3, runtimeLib);
+  if (failed(runLinker(args, tmpDir, error)))
+    return failure();
 
   auto linked = llvm::MemoryBuffer::getFile(exePath);
   if (!linked) {

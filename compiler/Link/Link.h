@@ -11,6 +11,7 @@
 #define KILN_COMPILER_LINK_LINK_H
 
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,12 +31,19 @@ struct LinkOptions {
   uint64_t sidecarThreshold = uint64_t(1) << 30;
 };
 
-/// Links `object` with libkiln_runtime.a (found beside the kiln binary) and
+/// Links `objects` with libkiln_runtime.a (found beside the kiln binary) and
 /// attaches `weightsBytes` bytes of weights hashed to `weightsHash`.
-/// Errors are one line on `errs`; the output is written atomically.
-LogicalResult linkExecutable(llvm::ArrayRef<char> object, uint64_t weightsBytes,
+/// Errors are one line in `error`; the output is written atomically.
+LogicalResult linkExecutable(llvm::ArrayRef<llvm::SmallVector<char>> objects,
+                             uint64_t weightsBytes,
                              uint64_t weightsHash, const WeightsWriter &writer,
                              const LinkOptions &options, std::string &error);
+
+/// Joins `objects` into one relocatable object at `outputPath` (`ld -r`;
+/// a single object is copied as it is).
+LogicalResult linkRelocatableObject(llvm::ArrayRef<llvm::SmallVector<char>> objects,
+                                    const std::string &outputPath,
+                                    std::string &error);
 
 } // namespace mlir::kiln
 

@@ -87,6 +87,8 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     if (options.cuda.enabled())
       return; // GPU mapping happens on buffers (kiln-gpu-map-to-loops)
     KilnCPUTileAndVectorizeOptions tileOptions;
+    tileOptions.vectorWidth = options.cpuTiles.vectorWidth;
+    tileOptions.registerRows = options.cpuTiles.registerRows;
     pm.addNestedPass<func::FuncOp>(createKilnCPUTileAndVectorize(tileOptions));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -134,7 +136,7 @@ static void canonicalizeGlobalOrder(ModuleOp module) {
 
 LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase done, Phase last,
                                       const PipelineOptions &options,
-                                      bool progress) {
+                                      bool progress, StringRef label) {
   for (int p = (int)done + 1; p <= (int)last && p < (int)Phase::Executable;
        ++p) {
     auto phase = static_cast<Phase>(p);
@@ -164,9 +166,12 @@ LogicalResult mlir::kiln::runPipeline(ModuleOp module, Phase done, Phase last,
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count();
+      std::string title = phaseTitle(phase).str();
+      if (!label.empty())
+        title += " for " + label.str();
       llvm::errs() << llvm::format("kiln: [%d/%d] %s (%.2f s)\n", p,
-                                   (int)Phase::Executable,
-                                   phaseTitle(phase).str().c_str(), secs);
+                                   (int)Phase::Executable, title.c_str(),
+                                   secs);
     }
   }
   return success();

@@ -38,6 +38,8 @@ llvm::StringRef phaseNames();
 
 struct PipelineOptions {
   CPUTargetOptions cpu;
+  /// The register tiling of the CPU path being compiled (Tiled phase).
+  CPUTilePolicy cpuTiles;
   /// Set (archs non-empty) for `--target cuda:...`: GPU mapping instead of
   /// CPU tiling, every constant in the weights blob, NVVM/PTX lowering.
   CUDATargetOptions cuda;
@@ -53,9 +55,11 @@ void buildPhasePipeline(OpPassManager &pm, Phase phase,
                         const PipelineOptions &options);
 
 /// Runs the phases after `done` up to and including `last` on `module`,
-/// printing one progress line per phase on stderr when `progress` is set.
+/// printing one progress line per phase on stderr when `progress` is set
+/// (ending in ` (label)` when one is given: the CPU path).
 LogicalResult runPipeline(ModuleOp module, Phase done, Phase last,
-                          const PipelineOptions &options, bool progress);
+                          const PipelineOptions &options, bool progress,
+                          StringRef label = "");
 
 } // namespace mlir::kiln
 

@@ -57,6 +57,7 @@ SmallVector<int64_t>
 kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
                                      const CPUTileAndVectorizeOptions &options) {
   int64_t vw = options.vectorWidth;
+  int64_t rows = options.registerRows;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // Convolutions and poolings keep dividing tiles: upstream's decomposition
   // to 1-D does not take the peeled partial tiles.
@@ -67,12 +68,13 @@ kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
       tiles.push_back(w == 0 ? 0 : pickTile(size, w, allowPartial));
     return tiles;
   };
-  // Accumulators of 8 rows x 2 vectors live in registers; k is stepped by 1
+  // Accumulators of `rows` rows x 2 vectors live in registers; k is stepped
+  // by 1
   // so the contraction becomes broadcast-FMAs.
   if (isa<linalg::MatmulOp>(op) && ranges.size() == 3)
-    return fit({8, 2 * vw, 1});
+    return fit({rows, 2 * vw, 1});
   if (isa<linalg::BatchMatmulOp>(op) && ranges.size() == 4)
-    return fit({1, 8, 2 * vw, 1});
+    return fit({1, rows, 2 * vw, 1});
   // (n, f, oh, ow, c, kh, kw): oh = kh = 1 lets the conv decompose to 1-D;
   // the vectorizer then computes a [w x f] block with f along the lanes.
   if (isa<linalg::Conv2DNchwFchwOp>(op))
@@ -417,6 +419,7 @@ struct TileAndVectorizePass
       return;
     CPUTileAndVectorizeOptions options;
     options.vectorWidth = vectorWidth;
+    options.registerRows = registerRows;
     options.targetTiles = targetTiles;
     IRRewriter rewriter(func.getContext());
     if (failed(tileAndVectorizeKernel(rewriter, func, options)))

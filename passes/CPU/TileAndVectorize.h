@@ -32,6 +32,10 @@ using CPUTileSizeControlFn = std::function<std::optional<SmallVector<int64_t>>(
 struct CPUTileAndVectorizeOptions {
   /// f32 lanes per vector register (16 for AVX-512, 8 for AVX2).
   int64_t vectorWidth = 16;
+  /// Rows of a matmul's register tile (2 vectors of accumulators each): the
+  /// accumulators and the operands of one k step must fit the ISA's vector
+  /// registers (8 with AVX-512's 32, 4 with AVX2's or SSE's 16).
+  int64_t registerRows = 8;
   /// The distribution level aims for at least this many tiles (it stops at
   /// the first split that reaches it, so at most ~2x).
   int64_t targetTiles = 32;

@@ -34,7 +34,7 @@ static cl::opt<std::string> entry("entry", cl::desc("entry function"),
 static cl::opt<std::string> manifestFile("manifest",
                                          cl::desc("manifest text file"));
 static cl::opt<std::string> cpu("mcpu", cl::desc("LLVM CPU name"),
-                                cl::init("host"));
+                                cl::init("x86-64-v3"));
 static cl::opt<std::string> features("mattr", cl::desc("LLVM target features"));
 
 int main(int argc, char **argv) {
@@ -66,14 +66,23 @@ int main(int argc, char **argv) {
     manifest = (*text)->getBuffer().str();
   }
   kiln::CPUTargetOptions opts;
-  opts.cpu = cpu;
+  opts.cpus = cpu;
   opts.features = features;
+  SmallVector<kiln::CPUPath> paths;
+  std::string error;
+  if (failed(kiln::resolveCPUPaths(cpu, features, paths, error)) ||
+      paths.size() != 1) {
+    llvm::errs() << "error: " << (error.empty() ? "-mcpu takes one CPU" : error)
+                 << "\n";
+    return 1;
+  }
   PassManager pm(&context);
   kiln::buildCPULoweringPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;
   SmallVector<char> object;
-  if (failed(kiln::emitCPUObject(*module, entry, manifest, opts, object)))
+  if (failed(kiln::emitCPUObject(*module, entry, manifest, paths.front(),
+                                  opts.optLevel, object)))
     return 1;
   std::error_code ec;
   llvm::ToolOutputFile out(outputFile, ec, llvm::sys::fs::OF_None);

@@ -14,13 +14,14 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
 #include <unistd.h>
 
 using namespace mlir::kiln;
 
 static const char *kUsage = R"(usage:
   kiln compile MODEL.onnx -o OUT [--target cpu|cuda:sm_80,sm_90] [--input-shape NAME=1x3x224x224 ...]
-               [--compile-to=PHASE [--emit=mlir]] [--cpu=NAME] [--weights=embed|sidecar]
+               [--compile-to=PHASE [--emit=mlir|obj]] [--cpu=LIST] [--weights=embed|sidecar]
                [--verbose]
   kiln check MODEL.onnx [--input-shape NAME=1x3x224x224 ...]
   kiln run MODEL.onnx --input NAME=FILE.npy ... --output-dir DIR [--target cpu]
@@ -32,6 +33,10 @@ PHASE is one of: import, kernels, linalg, tiled, bufferized, llvm, executable.
 TARGET cuda:sm_XX[,sm_YY...] embeds a cubin per arch (ptxas) and PTX for the newest.
 --weights=sidecar writes the weights to OUT.weights beside the executable (the default,
 embed, does so only above 1 GiB); the executable finds them there and checks their hash.
+--cpu=LIST: one code path per entry, picked at start from cpuid (default
+x86-64-v2,x86-64-v3,x86-64-v4: runs on every x86-64-v2 or newer CPU); native = this
+machine only; any LLVM x86-64 CPU name (haswell, znver4, sapphirerapids). KILN_CPU
+gives the default. A GPU target's host code uses the first entry.
 )";
 
 static int usageError(const llvm::Twine &msg) {
@@ -51,6 +56,7 @@ int main(int argc, char **argv) {
 
   DriverOptions opts;
   opts.verbose = isatty(2);
+  bool cpuGiven = false;
   std::vector<std::string> passthrough; // for `run`
   for (int i = 2; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
@@ -80,7 +86,8 @@ int main(int argc, char **argv) {
     } else if (auto v = value("--target")) {
       opts.target = *v;
     } else if (auto v = value("--cpu")) {
-      opts.pipeline.cpu.cpu = *v;
+      opts.pipeline.cpu.cpus = *v;
+      cpuGiven = true;
     } else if (auto v = value("--compile-to")) {
       auto phase = parsePhase(*v);
       if (!phase)
@@ -117,6 +124,8 @@ int main(int argc, char **argv) {
   }
   if (opts.modelPath.empty())
     return usageError("missing MODEL.onnx");
+  if (const char *cpus = std::getenv("KILN_CPU"); cpus && *cpus && !cpuGiven)
+    opts.pipeline.cpu.cpus = cpus;
 
   if (command == "check")
     return checkCommand(opts);

@@ -36,9 +36,11 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Support/Threading.h"
+
+#include <atomic>
+#include <thread>
 
 using namespace mlir;
 
@@ -73,7 +75,12 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(arith::createArithExpandOpsPass());
+  // bf16 conversions as integer code: without avx512bf16 LLVM would call
+  // __truncsfbf2, which neither the link nor older libgcc provides, and the
+  // result must not depend on the path's ISA.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
@@ -88,10 +95,10 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-/// Creates the target machine for `opts` ("host" resolves to this machine's
-/// CPU and its features).
+/// Creates the target machine for `path`.
 static std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const kiln::CPUTargetOptions &opts, std::string &error) {
+createTargetMachine(StringRef cpu, StringRef features, unsigned optLevel,
+                    std::string &error) {
   LLVMInitializeX86TargetInfo();
   LLVMInitializeX86Target();
   LLVMInitializeX86TargetMC();
@@ -100,42 +107,27 @@ createTargetMachine(const kiln::CPUTargetOptions &opts, std::string &error) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
-  std::string cpu = opts.cpu;
-  llvm::SubtargetFeatures features;
-  if (cpu == "host") {
-    cpu = llvm::sys::getHostCPUName().str();
-    // StringMap iteration order is unspecified: sort for a stable string.
-    SmallVector<std::string> hostFeatures;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      hostFeatures.push_back((feature.second ? "+" : "-") +
-                             feature.first().str());
-    llvm::sort(hostFeatures);
-    for (const std::string &f : hostFeatures)
-      features.AddFeature(f);
-  }
-  if (!opts.features.empty())
-    features.addFeaturesVector(
-        llvm::SubtargetFeatures(opts.features).getFeatures());
   llvm::CodeGenOptLevel level = llvm::CodeGenOptLevel::Aggressive;
-  if (opts.optLevel == 0)
+  if (optLevel == 0)
     level = llvm::CodeGenOptLevel::None;
-  else if (opts.optLevel == 1)
+  else if (optLevel == 1)
     level = llvm::CodeGenOptLevel::Less;
-  else if (opts.optLevel == 2)
+  else if (optLevel == 2)
     level = llvm::CodeGenOptLevel::Default;
   llvm::TargetOptions targetOptions;
   // GPU module loaders are global constructors: .init_array, which lld and
   // glibc run (not the legacy .ctors).
   targetOptions.UseInitArray = true;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, cpu, features.getString(), targetOptions, llvm::Reloc::PIC_,
-      std::nullopt, level));
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      level));
 }
 
 /// Adds `void kiln_entry(void **descs)` forwarding descs[i] to the C
 /// interface of the entry function, and the manifest string.
 static LogicalResult addEntryAndManifest(llvm::Module &module, ModuleOp op,
                                          StringRef entryFunc,
+                                         StringRef entrySymbol,
                                          StringRef manifest) {
   std::string cifaceName = ("_mlir_ciface_" + entryFunc).str();
   llvm::Function *ciface = module.getFunction(cifaceName);
@@ -151,7 +143,7 @@ static LogicalResult addEntryAndManifest(llvm::Module &module, ModuleOp op,
   auto *entryTy =
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy}, false);
   llvm::Function *entry = llvm::Function::Create(
-      entryTy, llvm::GlobalValue::ExternalLinkage, "kiln_entry", module);
+      entryTy, llvm::GlobalValue::ExternalLinkage, entrySymbol, module);
   llvm::IRBuilder<> builder(llvm::BasicBlock::Create(ctx, "entry", entry));
   // Returned outputs (runtime/ABI.md): the C interface takes a pointer to
   // the result (one descriptor, or a struct of them) first; each returned
@@ -196,6 +188,8 @@ static LogicalResult addEntryAndManifest(llvm::Module &module, ModuleOp op,
     }
   }
   builder.CreateRetVoid();
+  if (manifest.empty())
+    return success();
 
   llvm::Constant *text =
       llvm::ConstantDataArray::getString(ctx, manifest, /*AddNull=*/true);
@@ -234,47 +228,159 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &tm,
   mpm.run(module, mam);
 }
 
-LogicalResult kiln::emitCPUObject(ModuleOp module, StringRef entryFunc,
-                                  StringRef manifest,
-                                  const CPUTargetOptions &opts,
-                                  SmallVectorImpl<char> &object) {
+/// The LLVM IR of `module` with `entrySymbol` (and `kiln_manifest` unless
+/// `manifest` is empty) as its only external definitions.
+static std::unique_ptr<llvm::Module>
+translateForCPU(ModuleOp module, StringRef entryFunc, StringRef entrySymbol,
+                StringRef manifest, llvm::LLVMContext &llvmContext) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(opts, error);
-  if (!tm)
-    return module.emitError() << "cannot create the x86-64 target: " << error;
-
-  llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "kiln");
-  if (!llvmModule)
-    return module.emitError() << "translation to LLVM IR failed";
-  llvmModule->setTargetTriple(tm->getTargetTriple());
-  llvmModule->setDataLayout(tm->createDataLayout());
-  if (failed(addEntryAndManifest(*llvmModule, module, entryFunc, manifest)))
-    return failure();
+  if (!llvmModule) {
+    module.emitError() << "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(llvm::Triple("x86_64-unknown-linux-gnu"));
+  if (failed(addEntryAndManifest(*llvmModule, module, entryFunc, entrySymbol,
+                                 manifest)))
+    return nullptr;
   // Only the ABI symbols leave the object: the entry function may well be
-  // called `main`, and kernels must not clash with the runtime's symbols.
+  // called `main`, kernels must not clash with the runtime's symbols, and
+  // the paths of one executable define the same kernels.
   for (llvm::GlobalValue &global : llvmModule->global_values())
-    if (!global.isDeclaration() && global.getName() != "kiln_entry" &&
+    if (!global.isDeclaration() && global.getName() != entrySymbol &&
         global.getName() != "kiln_manifest" &&
         !global.getName().starts_with("llvm.")) // llvm.global_ctors (GPU)
       global.setLinkage(llvm::GlobalValue::InternalLinkage);
-  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
-    return module.emitError() << "invalid LLVM IR for the CPU object";
+  if (llvm::verifyModule(*llvmModule, &llvm::errs())) {
+    module.emitError() << "invalid LLVM IR for the CPU object";
+    return nullptr;
+  }
+  return llvmModule;
+}
 
-  optimize(*llvmModule, *tm, opts.optLevel);
-
+/// Optimizes `module` for (cpu, features) and emits it as an object; thread
+/// safe for modules of distinct LLVM contexts.
+static bool emitObject(llvm::Module &module, StringRef cpu, StringRef features,
+                       unsigned optLevel, SmallVectorImpl<char> &object,
+                       std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(cpu, features, optLevel, error);
+  if (!tm) {
+    error = "cannot create the x86-64 target: " + error;
+    return false;
+  }
+  module.setDataLayout(tm->createDataLayout());
+  optimize(module, *tm, optLevel);
   object.clear();
   llvm::raw_svector_ostream os(object);
   llvm::legacy::PassManager codegen;
   if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                              llvm::CodeGenFileType::ObjectFile))
-    return module.emitError() << "the x86-64 target cannot emit objects";
-  codegen.run(*llvmModule);
+                              llvm::CodeGenFileType::ObjectFile)) {
+    error = "the x86-64 target cannot emit objects";
+    return false;
+  }
+  codegen.run(module);
+  return true;
+}
+
+LogicalResult kiln::emitCPUObject(ModuleOp module, StringRef entryFunc,
+                                  StringRef manifest, const CPUPath &path,
+                                  unsigned optLevel,
+                                  SmallVectorImpl<char> &object) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForCPU(module, entryFunc, "kiln_entry", manifest, llvmContext);
+  if (!llvmModule)
+    return failure();
+  std::string error;
+  if (!emitObject(*llvmModule, path.cpu, path.llvmFeatures, optLevel, object,
+                  error))
+    return module.emitError() << error;
+  return success();
+}
+
+/// The baseline object of a multi-path executable: the manifest and
+/// `kiln_cpu_entries`, the paths' entries in manifest order.
+static std::unique_ptr<llvm::Module>
+buildDispatchModule(StringRef manifest, size_t numPaths,
+                    llvm::LLVMContext &ctx) {
+  auto module = std::make_unique<llvm::Module>("kiln-dispatch", ctx);
+  module->setTargetTriple(llvm::Triple("x86_64-unknown-linux-gnu"));
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(ctx, manifest, /*AddNull=*/true);
+  new llvm::GlobalVariable(*module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "kiln_manifest");
+  llvm::Type *ptrTy = llvm::PointerType::getUnqual(ctx);
+  auto *entryTy =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy}, false);
+  SmallVector<llvm::Constant *> entries;
+  for (size_t i = 0; i < numPaths; ++i)
+    entries.push_back(llvm::Function::Create(
+        entryTy, llvm::GlobalValue::ExternalLinkage,
+        "kiln_cpu_entry_" + std::to_string(i), *module));
+  auto *tableTy = llvm::ArrayType::get(ptrTy, numPaths);
+  new llvm::GlobalVariable(*module, tableTy, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(tableTy, entries),
+                           "kiln_cpu_entries");
+  return module;
+}
+
+LogicalResult kiln::emitCPUPathObjects(
+    ArrayRef<ModuleOp> modules, ArrayRef<CPUPath> paths, StringRef entryFunc,
+    StringRef manifest, unsigned optLevel,
+    SmallVectorImpl<SmallVector<char>> &objects) {
+  assert(modules.size() == paths.size() && "one module per path");
+  size_t n = paths.size();
+  // Translation reads the MLIR context: one path after another. LLVM's
+  // optimization and code generation, the larger part, run side by side.
+  SmallVector<std::unique_ptr<llvm::LLVMContext>> contexts;
+  SmallVector<std::unique_ptr<llvm::Module>> llvmModules;
+  for (size_t i = 0; i < n; ++i) {
+    contexts.push_back(std::make_unique<llvm::LLVMContext>());
+    llvmModules.push_back(translateForCPU(modules[i], entryFunc,
+                                          "kiln_cpu_entry_" + std::to_string(i),
+                                          /*manifest=*/"", *contexts.back()));
+    if (!llvmModules.back())
+      return failure();
+  }
+  contexts.push_back(std::make_unique<llvm::LLVMContext>());
+  llvmModules.push_back(buildDispatchModule(manifest, n, *contexts.back()));
+
+  objects.assign(n + 1, SmallVector<char>());
+  SmallVector<std::string> errors(n + 1);
+  SmallVector<char> ok(n + 1, 0);
+  auto emitOne = [&](size_t i) {
+    StringRef cpu = i < n ? StringRef(paths[i].cpu) : StringRef("x86-64");
+    StringRef features = i < n ? StringRef(paths[i].llvmFeatures) : "";
+    ok[i] = emitObject(*llvmModules[i], cpu, features, optLevel, objects[i],
+                       errors[i]);
+  };
+  unsigned workers =
+      std::max(1u, std::min<unsigned>(llvm::hardware_concurrency().compute_thread_count(),
+                                      n + 1));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (unsigned w = 1; w < workers; ++w)
+    threads.emplace_back([&] {
+      for (size_t i; (i = next++) <= n;)
+        emitOne(i);
+    });
+  for (size_t i; (i = next++) <= n;)
+    emitOne(i);
+  for (std::thread &t : threads)
+    t.join();
+  ModuleOp first = modules.front();
+  for (size_t i = 0; i <= n; ++i)
+    if (!ok[i])
+      return first.emitError()
+             << (i < n ? "CPU path " + paths[i].name : std::string("dispatch"))
+             << ": " << errors[i];
   return success();
 }
