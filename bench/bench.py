@@ -132,8 +132,10 @@ def write_input_files(feeds, folder):
     return input_args
 
 
-def kiln_bench(exe, input_args, runs, threads):
+def kiln_bench(exe, input_args, runs, threads, path=None):
     env = dict(os.environ, KILN_NUM_THREADS=str(threads))
+    if path:
+        env["KILN_CPU_PATH"] = path
     r = subprocess.run([exe, "--bench", str(runs), *input_args], capture_output=True, text=True,
                        env=env, timeout=1800)
     lines = [l.strip() for l in r.stdout.splitlines() if l.strip()]
@@ -197,14 +199,25 @@ def bench_model(name, model_path, shapes, a, kiln):
     out = os.path.join(a.workdir, name)
     shape_args = [x for n, s in shapes.items() for x in ("--input-shape",
                                                           f"{n}={'x'.join(map(str, s))}")]
-    t = time.perf_counter()
-    r = subprocess.run([kiln, "compile", model_path, "-o", out, *shape_args],
-                       capture_output=True, text=True, timeout=3600)
-    row["compile_s"] = time.perf_counter() - t
-    if r.returncode != 0:
-        raise BenchError(f"kiln compile failed (exit {r.returncode}): "
-                         f"{(r.stderr.strip() or r.stdout.strip())[-300:]}")
+    def compile_exe(exe, cpu):
+        cpu_args = [f"--cpu={cpu}"] if cpu else []
+        t = time.perf_counter()
+        r = subprocess.run([kiln, "compile", model_path, "-o", exe, *shape_args, *cpu_args],
+                           capture_output=True, text=True, timeout=3600)
+        if r.returncode != 0:
+            raise BenchError(f"kiln compile{' ' + cpu_args[0] if cpu_args else ''} failed "
+                             f"(exit {r.returncode}): "
+                             f"{(r.stderr.strip() or r.stdout.strip())[-300:]}")
+        return time.perf_counter() - t
+
+    row["compile_s"] = compile_exe(out, a.cpu)
     row["exe_bytes"], row["code_bytes"], row["weights_bytes"] = exe_sizes(out)
+    row["cpu_path"], row["cpu_model"] = ran_path(out, a.path)
+    other = out + ".cmp" if a.compare_cpu else None
+    if other:
+        row["cmp_compile_s"] = compile_exe(other, a.compare_cpu)
+        row["cmp_code_bytes"] = exe_sizes(other)[1]
+        row["cmp_cpu_path"] = ran_path(other, None)[0]
 
     feeds = make_inputs(model_path, shapes)
     input_args = write_input_files(feeds, os.path.join(a.workdir, name + ".inputs"))
@@ -214,20 +227,41 @@ def bench_model(name, model_path, shapes, a, kiln):
     if not row["rel_l2"] <= limit:
         raise BenchError(f"outputs differ from onnxruntime: relative L2 {row['rel_l2']:.2e} "
                          f"> {limit:.0e}; not timing a wrong result")
-    kiln_ms, ort_ms = [], []
+    kiln_ms, ort_ms, cmp_ms = [], [], []
+    sides = ["kiln", "ort"] + (["cmp"] if other else [])
     for i in range(a.rounds):
-        # Alternate which side goes first, so neither always runs on a warmer machine.
-        for side in (("kiln", "ort") if i % 2 == 0 else ("ort", "kiln")):
+        # Rotate which side goes first, so none always runs on a warmer machine.
+        for side in sides[i % len(sides):] + sides[:i % len(sides)]:
             if side == "kiln":
-                kiln_ms.append(kiln_bench(out, input_args, a.runs, a.threads))
+                kiln_ms.append(kiln_bench(out, input_args, a.runs, a.threads, a.path))
+            elif side == "cmp":
+                cmp_ms.append(kiln_bench(other, input_args, a.runs, a.threads))
             else:
                 ort_ms.append(ort_bench(sess, feeds, a.runs))
         print(f"  {name}: round {i + 1}/{a.rounds}  kiln {kiln_ms[-1]:.3f} ms  "
-              f"onnxruntime {ort_ms[-1]:.3f} ms", file=sys.stderr, flush=True)
+              f"onnxruntime {ort_ms[-1]:.3f} ms"
+              + (f"  kiln --cpu={a.compare_cpu} {cmp_ms[-1]:.3f} ms" if other else ""),
+              file=sys.stderr, flush=True)
     row.update(kiln_ms=statistics.median(kiln_ms), ort_ms=statistics.median(ort_ms),
                kiln_rounds=kiln_ms, ort_rounds=ort_ms)
     row["ratio"] = row["kiln_ms"] / row["ort_ms"]
+    if other:
+        row.update(cmp_ms=statistics.median(cmp_ms), cmp_rounds=cmp_ms)
+        row["cmp_ratio"] = row["kiln_ms"] / row["cmp_ms"]
     return row
+
+
+def ran_path(exe, forced):
+    """(the code path `exe` runs here, the CPU's model) from its --describe."""
+    env = dict(os.environ, **({"KILN_CPU_PATH": forced} if forced else {}))
+    r = subprocess.run([exe, "--describe"], capture_output=True, text=True, env=env,
+                       timeout=60)
+    if r.returncode != 0:
+        raise BenchError(f"{exe} --describe failed: {r.stderr.strip()[-300:]}")
+    desc = json.loads(r.stdout)
+    if forced and desc.get("cpu_path") != forced:
+        raise BenchError(f"cannot run path {forced}: {desc.get('cpu_error')}")
+    return desc.get("cpu_path") or "-", desc.get("cpu", {}).get("model", "unknown")
 
 
 def mib(n):
@@ -235,15 +269,24 @@ def mib(n):
 
 
 def print_table(rows, a):
-    print(f"\nkiln vs onnxruntime, CPU, {a.threads} threads, median of {a.rounds} rounds x "
-          f"{a.runs} runs (ratio < 1: kiln faster)")
-    table = [["model", "rel L2", "compile", "code", "weights", "kiln ms", "ORT ms", "kiln/ORT"]]
-    for r in rows:
-        if "error" not in r:
-            table.append([r["model"], f"{r['rel_l2']:.1e}", f"{r['compile_s']:.1f} s",
-                          mib(r["code_bytes"]),
-                          mib(r["weights_bytes"]), f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
-                          f"{r['ratio']:.2f}"])
+    ok = [r for r in rows if "error" not in r]
+    model = ok[0]["cpu_model"] if ok else "unknown"
+    print(f"\nkiln vs onnxruntime, CPU {model}, {a.threads} threads, median of {a.rounds} "
+          f"rounds x {a.runs} runs (ratio < 1: kiln faster); kiln --cpu="
+          f"{a.cpu or 'default'}" + (f", ISA path forced: {a.path}" if a.path else ""))
+    table = [["model", "path", "rel L2", "compile", "code", "weights", "kiln ms", "ORT ms",
+              "kiln/ORT"]]
+    if a.compare_cpu:
+        table[0] += [f"cmp path", "cmp compile", "cmp code", "cmp ms", "kiln/cmp"]
+    for r in ok:
+        table.append([r["model"], r["cpu_path"], f"{r['rel_l2']:.1e}", f"{r['compile_s']:.1f} s",
+                      mib(r["code_bytes"]),
+                      mib(r["weights_bytes"]), f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
+                      f"{r['ratio']:.2f}"])
+        if a.compare_cpu:
+            table[-1] += [r["cmp_cpu_path"], f"{r['cmp_compile_s']:.1f} s",
+                          mib(r["cmp_code_bytes"]), f"{r['cmp_ms']:.3f}",
+                          f"{r['cmp_ratio']:.2f}"]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for j, row in enumerate(table):
         print("  ".join([row[0].ljust(widths[0])] +
@@ -265,6 +308,12 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--runs", type=int, default=10, help="timed runs per side per round")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cpu", help="kiln compile --cpu=LIST for the executables (default: "
+                                  "kiln's, one path per x86-64 level)")
+    ap.add_argument("--path", help="run this code path of them (KILN_CPU_PATH), e.g. "
+                                   "x86-64-v3 for AVX2 numbers on an AVX-512 machine")
+    ap.add_argument("--compare-cpu", help="also compile with --cpu=LIST (e.g. native) and time "
+                                          "it in the same rounds: columns cmp ..., kiln/cmp")
     build = os.environ.get("KILN_BUILD_DIR", os.path.join(REPO, "build"))
     ap.add_argument("--kiln", default=os.path.join(build, "bin", "kiln"))
     ap.add_argument("--workdir", default=os.path.join(build, "bench"))

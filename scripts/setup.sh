@@ -7,7 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 debs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-      libprotobuf-dev protobuf-compiler libonnx-dev ninja-build ccache cmake)
+      libprotobuf-dev protobuf-compiler libonnx-dev ninja-build ccache cmake
+      qemu-user)  # qemu-x86_64 runs small executables as other x86-64 CPUs (test_cpu_paths.py)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -45,6 +45,74 @@ static Value truncateToStorage(OpBuilder &b, Location loc, Value x, Type to) {
                            : arith::TruncFOp::create(b, loc, to, x).getResult();
 }
 
+/// fptosi of float `x` to `to` (signless iN), with NaN and values outside
+/// iN's range giving INT_MIN as x86's cvtt* instructions (and so numpy) do.
+/// A bare fptosi is poison there, and each ISA's code then picks its own
+/// garbage: the results would depend on the CPU the executable runs on.
+static Value definedFPToSI(OpBuilder &b, Location loc, Value x,
+                           IntegerType to) {
+  Type ft = x.getType();
+  double limit = std::ldexp(1.0, to.getWidth() - 1);
+  auto cst = [&](double v) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, v));
+  };
+  Value inRange = arith::AndIOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, cst(-limit)),
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, cst(limit)));
+  Value intMin = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(to, APInt::getSignedMinValue(to.getWidth())));
+  return arith::SelectOp::create(b, loc, inRange,
+                                 arith::FPToSIOp::create(b, loc, to, x), intMin);
+}
+
+/// Float `x` to the integer type `to`, defined for every input (ONNX leaves
+/// out-of-range casts open; kiln gives what its references give, on every
+/// CPU): 8- and 16-bit results wrap a 32-bit conversion, 32-bit unsigned ones
+/// a 64-bit one (numpy's behaviour on x86); 4- and 2-bit ones are 0 outside
+/// their range (ml_dtypes, ONNX's reference); NaN and values past the 32/64
+/// bit range give INT_MIN of that width.
+static Value convertFloatToInteger(OpBuilder &b, Location loc, Value x,
+                                   IntegerType to, bool dstUnsigned) {
+  auto ft = cast<FloatType>(x.getType());
+  if (ft.getWidth() < 32)
+    x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  unsigned width = to.getWidth();
+  if (width == 64 && dstUnsigned) {
+    // [2^63, 2^64) only fits fptoui; the rest as signed.
+    Value big = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OGE, x,
+        arith::ConstantOp::create(b, loc,
+                                  b.getFloatAttr(x.getType(), 0x1p63)));
+    Value small = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OLT, x,
+        arith::ConstantOp::create(b, loc,
+                                  b.getFloatAttr(x.getType(), 0x1p64)));
+    Value fitsUnsigned = arith::AndIOp::create(b, loc, big, small);
+    return arith::SelectOp::create(b, loc, fitsUnsigned,
+                                   arith::FPToUIOp::create(b, loc, to, x),
+                                   definedFPToSI(b, loc, x, to));
+  }
+  if (width == 64 || (width == 32 && !dstUnsigned))
+    return definedFPToSI(b, loc, x, to);
+  IntegerType wide = b.getIntegerType(width == 32 ? 64 : 32);
+  Value v = definedFPToSI(b, loc, x, wide);
+  if (width < 8) {
+    int64_t lo = dstUnsigned ? 0 : -(int64_t(1) << (width - 1));
+    int64_t hi = dstUnsigned ? (int64_t(1) << width) - 1
+                             : (int64_t(1) << (width - 1)) - 1;
+    auto icst = [&](int64_t c) {
+      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(wide, c));
+    };
+    Value inRange = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v, icst(lo)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, v, icst(hi)));
+    v = arith::SelectOp::create(b, loc, inRange, v, icst(0));
+  }
+  return arith::TruncIOp::create(b, loc, to, v);
+}
+
 /// Converts scalar `x` to the signless or float type `to` with ONNX Cast
 /// semantics (see kiln.cast); `srcUnsigned`/`dstUnsigned` say how the
 /// integers on either side are to be read.
@@ -74,8 +142,7 @@ static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to,
     return zeroExtend ? arith::UIToFPOp::create(b, loc, to, x).getResult()
                       : arith::SIToFPOp::create(b, loc, to, x).getResult();
   if (fromFloat)
-    return dstUnsigned ? arith::FPToUIOp::create(b, loc, to, x).getResult()
-                       : arith::FPToSIOp::create(b, loc, to, x).getResult();
+    return convertFloatToInteger(b, loc, x, cast<IntegerType>(to), dstUnsigned);
   if (from.getIntOrFloatBitWidth() > to.getIntOrFloatBitWidth())
     return arith::TruncIOp::create(b, loc, to, x);
   if (from.getIntOrFloatBitWidth() == to.getIntOrFloatBitWidth())

@@ -308,6 +308,26 @@ def _output_file(name):
     return name.replace("/", "_") + ".npy"  # runtime/Main.cpp outputFileName
 
 
+# Code paths every executable is also run on, forced with KILN_CPU_PATH, when it carries them
+# and this CPU does not pick them anyway (runtime/CpuDispatch.h): the lowest level, so CI
+# checks it whatever CPU it runs on. KILN_TEST_CPU_PATHS (comma-separated; empty: none).
+SECOND_CPU_PATHS = [p for p in os.environ.get("KILN_TEST_CPU_PATHS", "x86-64-v2").split(",")
+                    if p]
+
+
+def _extra_cpu_paths(exe, env):
+    """The SECOND_CPU_PATHS that `exe` carries and would not run anyway on this CPU."""
+    if not SECOND_CPU_PATHS:
+        return []
+    p = subprocess.run([exe, "--describe"], capture_output=True, text=True, timeout=60,
+                       env=env)
+    if p.returncode != 0:
+        return []  # the run itself will report what is wrong
+    desc = json.loads(p.stdout)
+    carried = {c["name"] for c in desc.get("cpu_paths", [])}
+    return [c for c in SECOND_CPU_PATHS if c in carried and c != desc.get("cpu_path")]
+
+
 def run_one(args):
     """Runs test `name`; returns its result dict (never raises for a failing test)."""
     name, data_dir, kiln, target, timeout, work_root, keep, check_only = args
@@ -387,35 +407,41 @@ def run_one(args):
                         why = f"crashed (signal {-p.returncode}): {why}"
                     return done(FAIL_COMPILE, why)
                 exes[key] = exe
-            out_dir = os.path.join(work, ds)
-            os.makedirs(out_dir)
-            cmd = [exes[key]]
-            for vi, p in zip(inputs, in_files):
-                cmd += ["--input", f"{vi.name}={p}"]
-            cmd += ["--output-dir", out_dir]
-            left = deadline - time.time()
-            if left <= 0:
-                return done(TIMEOUT, f"over {timeout} s")
-            try:
-                p = subprocess.run(cmd, capture_output=True, text=True, timeout=left, env=env)
-            except subprocess.TimeoutExpired:
-                return done(TIMEOUT, f"the executable ran over {timeout} s on {ds}")
-            if p.returncode != 0:
-                why = _first_line(p.stderr) or f"exit {p.returncode}, no message"
-                if p.returncode < 0:
-                    why = f"crashed (signal {-p.returncode}): {why}"
-                return done(FAIL_RUN, f"{ds}: {why}")
-            for i, vi in enumerate(outputs):
-                ref_file = os.path.join(ds_dir, f"output_{i}.pb")
-                if not os.path.exists(ref_file):
-                    continue
-                got_file = os.path.join(out_dir, _output_file(vi.name))
-                if not os.path.exists(got_file):
-                    return done(FAIL_RUN, f"{ds}: no output file for '{vi.name}'")
-                diff = compare(_load_pb(ref_file), np.load(got_file), rtol, atol)
-                if diff:
-                    return done(FAIL_MISMATCH, f"{ds}: output '{vi.name}': {diff[1]}",
-                                mismatch=diff[0])
+            # Every executable also runs forced onto each code path of SECOND_CPU_PATHS that
+            # it carries (the default executable: x86-64-v2 besides this CPU's own level).
+            for cpu_path in [None] + _extra_cpu_paths(exes[key], env):
+                tag = f"{ds} [{cpu_path}]" if cpu_path else ds
+                out_dir = os.path.join(work, ds + (f".{cpu_path}" if cpu_path else ""))
+                os.makedirs(out_dir)
+                cmd = [exes[key]]
+                for vi, p in zip(inputs, in_files):
+                    cmd += ["--input", f"{vi.name}={p}"]
+                cmd += ["--output-dir", out_dir]
+                left = deadline - time.time()
+                if left <= 0:
+                    return done(TIMEOUT, f"over {timeout} s")
+                run_env = dict(env, KILN_CPU_PATH=cpu_path) if cpu_path else env
+                try:
+                    p = subprocess.run(cmd, capture_output=True, text=True, timeout=left,
+                                       env=run_env)
+                except subprocess.TimeoutExpired:
+                    return done(TIMEOUT, f"the executable ran over {timeout} s on {tag}")
+                if p.returncode != 0:
+                    why = _first_line(p.stderr) or f"exit {p.returncode}, no message"
+                    if p.returncode < 0:
+                        why = f"crashed (signal {-p.returncode}): {why}"
+                    return done(FAIL_RUN, f"{tag}: {why}")
+                for i, vi in enumerate(outputs):
+                    ref_file = os.path.join(ds_dir, f"output_{i}.pb")
+                    if not os.path.exists(ref_file):
+                        continue
+                    got_file = os.path.join(out_dir, _output_file(vi.name))
+                    if not os.path.exists(got_file):
+                        return done(FAIL_RUN, f"{tag}: no output file for '{vi.name}'")
+                    diff = compare(_load_pb(ref_file), np.load(got_file), rtol, atol)
+                    if diff:
+                        return done(FAIL_MISMATCH, f"{tag}: output '{vi.name}': {diff[1]}",
+                                    mismatch=diff[0])
         return done(PASS)
     except Exception as e:  # noqa: BLE001 — report a harness problem as this test's failure
         return done(FAIL_RUN, f"runner error: {type(e).__name__}: {e}")

@@ -8,8 +8,10 @@ take the `kiln` fixture, which FAILS (never skips) with a clear message when it 
 The whole suite can be pointed at the onnxruntime-backed stand-in to check the harness itself:
   KILN_BUILD_DIR=test/e2e/stub .venv/bin/python -m pytest -q test/e2e
 """
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -45,8 +47,7 @@ def pytest_configure(config):
         "markers", "compiler: needs build/bin/kiln; fails (does not skip) when it is missing")
 
 
-def run(args, timeout=RUN_TIMEOUT_S, env=None, **kw):
-    """Runs a command, capturing text output; a hang is a test failure, not a stuck suite."""
+def _run(args, timeout, env, **kw):
     full_env = dict(os.environ, KILN_NUM_THREADS=THREADS)
     full_env.update(env or {})
     try:
@@ -54,6 +55,87 @@ def run(args, timeout=RUN_TIMEOUT_S, env=None, **kw):
                               timeout=timeout, env=full_env, **kw)
     except subprocess.TimeoutExpired:
         pytest.fail(f"timed out after {timeout} s: {' '.join(map(str, args))}", pytrace=False)
+
+
+def run(args, timeout=RUN_TIMEOUT_S, env=None, **kw):
+    """Runs a command, capturing text output; a hang is a test failure, not a stuck suite.
+    A compiled executable that writes outputs (--output-dir) and succeeds is run again on each
+    code path of SECOND_CPU_PATHS it carries (check_other_cpu_paths)."""
+    proc = _run(args, timeout, env, **kw)
+    if proc.returncode == 0:
+        check_other_cpu_paths(args, timeout, env, kw)
+    return proc
+
+
+# Code paths (runtime/CpuDispatch.h) every executable the suite runs is also run on, forced
+# with KILN_CPU_PATH, when it carries them and this CPU would not pick them anyway: the lowest
+# level, so the suite covers it on whatever CPU runs it. KILN_TEST_CPU_PATHS overrides
+# (comma-separated; empty: none).
+SECOND_CPU_PATHS = [p for p in os.environ.get("KILN_TEST_CPU_PATHS", "x86-64-v2").split(",")
+                    if p]
+# Relative L2 allowed between two paths' float outputs. The paths compute the same ops in the
+# same precision, but tiles of 4, 8 or 16 lanes sum in different orders (and SSE has no FMA):
+# f32/f64 as REL_L2_TOL; a 16-bit float output may round the other way in a few elements, and
+# one ulp there is 2^-11 (f16) or 2^-8 (bf16, written as f32).
+PATH_TOL = {"float16": 2e-3, "bfloat16": 1.6e-2}
+_describe_cache = {}
+
+
+def _describe_exe(exe):
+    st = os.stat(exe)
+    key = (exe, st.st_mtime_ns, st.st_size)
+    if key not in _describe_cache:
+        proc = subprocess.run([exe, "--describe"], capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S)
+        try:
+            _describe_cache[key] = json.loads(proc.stdout) if proc.returncode == 0 else None
+        except json.JSONDecodeError:
+            _describe_cache[key] = None
+    return _describe_cache[key]
+
+
+def check_other_cpu_paths(args, timeout, env, kw):
+    args = [str(a) for a in args]
+    if (not SECOND_CPU_PATHS or "--output-dir" not in args or args[0] == KILN
+            or "KILN_CPU_PATH" in (env or {}) or "KILN_CPU_PATH" in os.environ
+            or not os.access(args[0], os.X_OK) or args[0].endswith(".py")
+            or os.path.basename(args[0]).startswith("qemu")):
+        return
+    desc = _describe_exe(args[0])
+    if not desc or not desc.get("cpu_paths"):
+        return
+    carried = {p["name"] for p in desc["cpu_paths"]}
+    dtypes = {o["name"]: o["dtype"] for o in desc["outputs"]}
+    outdir = args[args.index("--output-dir") + 1]
+    for path in SECOND_CPU_PATHS:
+        if path not in carried or path == desc.get("cpu_path"):
+            continue
+        other = outdir.rstrip("/") + f".{path}"
+        shutil.rmtree(other, ignore_errors=True)
+        second = list(args)
+        second[second.index("--output-dir") + 1] = other
+        proc = _run(second, timeout, dict(env or {}, KILN_CPU_PATH=path), **kw)
+        assert proc.returncode == 0, \
+            f"the {path} code path failed where {desc['cpu_path']} ran\n" + describe_failure(proc)
+        for f in sorted(os.listdir(outdir)):
+            if not f.endswith(".npy"):
+                continue
+            a, b = np.load(os.path.join(outdir, f)), np.load(os.path.join(other, f))
+            what = f"output {f} of the {path} path vs the {desc['cpu_path']} path"
+            assert a.dtype == b.dtype and a.shape == b.shape, \
+                f"{what}: {b.dtype}{b.shape} vs {a.dtype}{a.shape}"
+            if not np.issubdtype(a.dtype, np.floating):
+                np.testing.assert_array_equal(b, a, err_msg=what)
+                continue
+            np.testing.assert_array_equal(np.isnan(b), np.isnan(a), err_msg=what + ": NaNs")
+            fin = np.isfinite(a)
+            np.testing.assert_array_equal(b[~fin & ~np.isnan(a)], a[~fin & ~np.isnan(a)],
+                                          err_msg=what + ": infinities")
+            tol = PATH_TOL.get(dtypes.get(f[:-4], ""), PATH_TOL.get(str(a.dtype), REL_L2_TOL))
+            x, y = a[fin].astype(np.float64), b[fin].astype(np.float64)
+            denom = np.linalg.norm(x)
+            err = np.linalg.norm(y - x) / (denom if denom > 0 else 1.0)
+            assert err <= tol, f"{what}: relative L2 {err:.3e} > {tol:.0e}"
 
 
 def describe_failure(proc):
