@@ -132,12 +132,13 @@ bool parseManifest(const char *text, Manifest &m, std::string &error) {
       if (f.size() != 4 || f[1].empty() || f[2].empty())
         return bad("expected 'cpu_path <name> <cpu> <feature,...|->'");
       CpuPath path{f[1], f[2], {}};
-      if (f[3] != "-")
-        for (std::string &feature : splitOn(f[3], ','))
+      if (f[3] != "-") {
+        for (std::string &feature : splitOn(f[3], ',')) {
           if (feature.empty())
             return bad("empty feature name");
-          else
-            path.features.push_back(std::move(feature));
+          path.features.push_back(std::move(feature));
+        }
+      }
       m.cpuPaths.push_back(std::move(path));
     } else if (f[0] == "target") {
       if (f.size() != 2 || (f[1] != "cpu" && f[1].compare(0, 5, "cuda:") != 0))
