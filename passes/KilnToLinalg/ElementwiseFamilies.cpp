@@ -68,10 +68,9 @@ static Value definedFPToSI(OpBuilder &b, Location loc, Value x,
 
 /// Float `x` to the integer type `to`, defined for every input (ONNX leaves
 /// out-of-range casts undefined; kiln gives the same answer on every CPU):
-/// results narrower than 32 bits wrap a 32-bit conversion, 32-bit unsigned
-/// ones a 64-bit one (numpy's behaviour on x86, and wrapToNarrowInteger's for
-/// 4- and 2-bit types); NaN and values past the 32/64-bit range give INT_MIN
-/// of that width.
+/// 8- and 16-bit results wrap a 32-bit conversion, 32-bit unsigned ones a
+/// 64-bit one (numpy's behaviour on x86); NaN and values past the 32/64-bit
+/// range give INT_MIN of that width. (4- and 2-bit types: wrapToNarrowInteger.)
 static Value convertFloatToInteger(OpBuilder &b, Location loc, Value x,
                                    IntegerType to, bool dstUnsigned) {
   auto ft = cast<FloatType>(x.getType());

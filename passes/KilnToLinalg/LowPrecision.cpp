@@ -218,8 +218,8 @@ Value mlir::kiln::wrapToNarrowInteger(OpBuilder &b, Location loc, Value x,
   if (auto ft = dyn_cast<FloatType>(from)) {
     if (ft.getWidth() < 32)
       x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-    // fptosi is poison for NaN and out-of-range values; give them INT_MIN,
-    // as x86 (and so numpy) does, whose low bits are 0.
+    // fptosi is poison for NaN and out-of-range values (each ISA's code then
+    // gives its own answer): give them INT_MIN first.
     Type t = x.getType();
     Value absx = arith::SelectOp::create(
         b, loc,
@@ -231,6 +231,14 @@ Value mlir::kiln::wrapToNarrowInteger(OpBuilder &b, Location loc, Value x,
         arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 2147483648.0)));
     v = i.sel(inRange, arith::FPToSIOp::create(b, loc, i32, x),
               i.c(INT32_MIN));
+    // Outside the narrow range (INT32_MIN included): 0, not wrapped bits.
+    int32_t lo = isSigned ? -(1 << (bits - 1)) : 0;
+    int32_t hi = isSigned ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    Value fits = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v, i.c(lo)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, v, i.c(hi)));
+    v = i.sel(fits, v, i.c(0));
   } else {
     unsigned width = from.getIntOrFloatBitWidth();
     if (width > 32)

@@ -28,9 +28,11 @@ Value encodeLowPrecisionFloat(OpBuilder &b, Location loc, Value x, Type to,
                               bool saturate, StringRef roundMode, bool float4);
 
 /// Converts scalar `x` (a float, or an integer read as unsigned when
-/// `srcUnsigned`) to an integer of `bits` bits (truncating toward zero, then
-/// wrapping as ONNX Cast does) and returns it sign- (`isSigned`) or
-/// zero-extended in an i8.
+/// `srcUnsigned`) to an integer of `bits` bits and returns it sign-
+/// (`isSigned`) or zero-extended in an i8. Integers wrap (ONNX Cast keeps the
+/// low bits); floats truncate toward zero, and NaN or a value outside the
+/// narrow type's range gives 0, as ONNX's reference (ml_dtypes) and its test
+/// data do, on every CPU.
 Value wrapToNarrowInteger(OpBuilder &b, Location loc, Value x,
                           bool srcUnsigned, unsigned bits, bool isSigned);
 

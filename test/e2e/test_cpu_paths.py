@@ -33,13 +33,11 @@ QEMU_TIMEOUT_S = 120  # the models below run in well under a second natively
 
 
 def kiln_float_to_int(x, bits, signed):
-    """kiln's defined answer for float → int casts (ONNX leaves out-of-range ones undefined,
-    and its reference's answers there depend on the CPU numpy runs on): truncate toward zero
-    into int32 (NaN and |x| >= 2^31 give INT32_MIN, as x86 does), keep the low `bits` bits."""
-    t = np.trunc(np.asarray(x, np.float64))
-    bad = np.isnan(t) | (t < -2.0**31) | (t >= 2.0**31)
-    v = np.where(bad, -2.0**31, np.where(np.isnan(t), 0, t)).astype(np.int64) & ((1 << bits) - 1)
-    return np.where(signed & (v >= 1 << (bits - 1)), v - (1 << bits), v).astype(np.float32)
+    """The float → int4/uint4/int2/uint2 cast as ONNX's reference (ml_dtypes) and test data
+    define it, and kiln on every CPU: truncate toward zero; NaN or out of range gives 0."""
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    t = np.trunc(np.where(np.isnan(x), 0, np.asarray(x, np.float64)))
+    return np.where((t >= lo) & (t <= hi), t, 0).astype(np.float32)
 
 
 def host_level():
@@ -85,8 +83,8 @@ def float_model(rng):
 
 
 def cast_model():
-    """float → int4 / uint4 casts, in and out of range (out of range, ONNX leaves the result
-    undefined; kiln's must not depend on the CPU)."""
+    """float → int4 / uint4 casts, in and out of range (out of range: 0, as ONNX's reference;
+    a bare fptosi there was poison, and each ISA's code gave its own answer)."""
     n = 64
     nodes = [helper.make_node("Cast", ["x"], ["i4"], to=TensorProto.INT4),
              helper.make_node("Cast", ["i4"], ["i4f"], to=TensorProto.FLOAT),
@@ -116,10 +114,10 @@ def cases(kiln, tmp_path_factory):
                         rng.uniform(-30, 30, 10)]).astype(np.float32)
     out["cast"] = (cm, {"x": x}, {"i4f": kiln_float_to_int(x, 4, True),
                                   "u4f": kiln_float_to_int(x, 4, False)})
-    # In range, that is ONNX's reference answer.
-    inside = (x > -9) & (x < 8)
+    # That is ONNX's reference answer, NaN and infinities included.
     ref = dict(zip(["i4f", "u4f"], ReferenceEvaluator(model).run(None, {"x": x})))
-    np.testing.assert_array_equal(out["cast"][2]["i4f"][inside], ref["i4f"][inside])
+    for name in ref:
+        np.testing.assert_array_equal(out["cast"][2][name], ref[name])
     return folder, out
 
 
@@ -142,7 +140,7 @@ def run_and_check(cmd_prefix, exe, case, folder, tag, env=None):
     got = read_outputs(outdir, list(ref))
     if "probs" in ref:
         assert_close(got, ref)
-    else:  # casts: exact, out-of-range values as kiln defines them
+    else:  # casts: exact
         for name, want in ref.items():
             np.testing.assert_array_equal(got[name], want, err_msg=f"{tag}: {name}")
 

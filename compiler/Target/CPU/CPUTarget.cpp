@@ -40,6 +40,7 @@
 #include "llvm/Support/Threading.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 using namespace mlir;
@@ -99,10 +100,15 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
 static std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(StringRef cpu, StringRef features, unsigned optLevel,
                     std::string &error) {
-  LLVMInitializeX86TargetInfo();
-  LLVMInitializeX86Target();
-  LLVMInitializeX86TargetMC();
-  LLVMInitializeX86AsmPrinter();
+  // Registration is not thread safe (two paths registering at once leave two
+  // "x86-64" targets behind), and the paths are emitted in parallel.
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
   llvm::Triple triple("x86_64-unknown-linux-gnu");
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
