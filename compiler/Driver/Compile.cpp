@@ -151,12 +151,12 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   uint64_t arenaBytes = 0;
   bool returnedOutputs = false;
   Attribute weightsLayout;
+  Phase beforeLLVM = std::min(last, Phase::Bufferized);
   for (auto [i, path] : llvm::enumerate(paths)) {
     ModuleOp pathModule = pathModules[i];
     PipelineOptions pathPipeline = pipeline;
     pathPipeline.cpuTiles = path.tiles;
     StringRef label = pipeline.cuda.onDevice() ? "" : StringRef(path.name);
-    Phase beforeLLVM = std::min(last, Phase::Bufferized);
     if (failed(runPipeline(pathModule, shared, beforeLLVM, pathPipeline,
                            options.verbose, label)))
       return 1;

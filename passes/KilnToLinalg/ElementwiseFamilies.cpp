@@ -23,8 +23,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace mlir::kiln;
 
@@ -43,27 +41,6 @@ static Value extendForCompute(OpBuilder &b, Location loc, Value x) {
 static Value truncateToStorage(OpBuilder &b, Location loc, Value x, Type to) {
   return x.getType() == to ? x
                            : arith::TruncFOp::create(b, loc, to, x).getResult();
-}
-
-/// fptosi of float `x` to `to` (signless iN), with NaN and values outside
-/// iN's range giving INT_MIN as x86's cvtt* instructions (and so numpy) do.
-/// A bare fptosi is poison there, and each ISA's code then picks its own
-/// garbage: the results would depend on the CPU the executable runs on.
-static Value definedFPToSI(OpBuilder &b, Location loc, Value x,
-                           IntegerType to) {
-  Type ft = x.getType();
-  double limit = std::ldexp(1.0, to.getWidth() - 1);
-  auto cst = [&](double v) {
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, v));
-  };
-  Value inRange = arith::AndIOp::create(
-      b, loc,
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, cst(-limit)),
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, cst(limit)));
-  Value intMin = arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(to, APInt::getSignedMinValue(to.getWidth())));
-  return arith::SelectOp::create(b, loc, inRange,
-                                 arith::FPToSIOp::create(b, loc, to, x), intMin);
 }
 
 /// Float `x` to the integer type `to`, defined for every input (ONNX leaves

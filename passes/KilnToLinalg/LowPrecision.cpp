@@ -14,6 +14,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kiln;
 
@@ -208,6 +210,23 @@ Value mlir::kiln::encodeLowPrecisionFloat(OpBuilder &b, Location loc, Value x,
   return arith::BitcastOp::create(b, loc, to, byte);
 }
 
+Value mlir::kiln::definedFPToSI(OpBuilder &b, Location loc, Value x,
+                                IntegerType to) {
+  Type ft = x.getType();
+  double limit = std::ldexp(1.0, to.getWidth() - 1);
+  auto cst = [&](double v) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, v));
+  };
+  Value inRange = arith::AndIOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, cst(-limit)),
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, cst(limit)));
+  Value intMin = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(to, APInt::getSignedMinValue(to.getWidth())));
+  return arith::SelectOp::create(b, loc, inRange,
+                                 arith::FPToSIOp::create(b, loc, to, x), intMin);
+}
+
 Value mlir::kiln::wrapToNarrowInteger(OpBuilder &b, Location loc, Value x,
                                       bool srcUnsigned, unsigned bits,
                                       bool isSigned) {
@@ -218,19 +237,7 @@ Value mlir::kiln::wrapToNarrowInteger(OpBuilder &b, Location loc, Value x,
   if (auto ft = dyn_cast<FloatType>(from)) {
     if (ft.getWidth() < 32)
       x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-    // fptosi is poison for NaN and out-of-range values (each ISA's code then
-    // gives its own answer): give them INT_MIN first.
-    Type t = x.getType();
-    Value absx = arith::SelectOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                              arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 0))),
-        arith::NegFOp::create(b, loc, x), x);
-    Value inRange = arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::OLT, absx,
-        arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 2147483648.0)));
-    v = i.sel(inRange, arith::FPToSIOp::create(b, loc, i32, x),
-              i.c(INT32_MIN));
+    v = definedFPToSI(b, loc, x, cast<IntegerType>(i32));
     // Outside the narrow range (INT32_MIN included): 0, not wrapped bits.
     int32_t lo = isSigned ? -(1 << (bits - 1)) : 0;
     int32_t hi = isSigned ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;

@@ -27,6 +27,11 @@ Value decodeLowPrecisionFloat(OpBuilder &b, Location loc, Value x);
 Value encodeLowPrecisionFloat(OpBuilder &b, Location loc, Value x, Type to,
                               bool saturate, StringRef roundMode, bool float4);
 
+/// fptosi of float `x` to `to` (signless iN) with NaN and values outside
+/// iN's range giving INT_MIN, as x86's cvtt* instructions (and numpy) do. A
+/// bare fptosi is poison there, and each ISA's code picks its own answer.
+Value definedFPToSI(OpBuilder &b, Location loc, Value x, IntegerType to);
+
 /// Converts scalar `x` (a float, or an integer read as unsigned when
 /// `srcUnsigned`) to an integer of `bits` bits and returns it sign-
 /// (`isSigned`) or zero-extended in an i8. Integers wrap (ONNX Cast keeps the

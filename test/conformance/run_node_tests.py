@@ -376,6 +376,7 @@ def run_one(args):
     work = tempfile.mkdtemp(prefix=name + ".", dir=work_root)
     try:
         exes = {}  # --input-shape arguments → executable
+        extra_paths = {}  # executable → the code paths it also runs on
         for ds in data_sets:
             ds_dir = os.path.join(test_dir, ds)
             in_files = [os.path.join(ds_dir, f"input_{i}.pb") for i in range(len(inputs))]
@@ -407,9 +408,10 @@ def run_one(args):
                         why = f"crashed (signal {-p.returncode}): {why}"
                     return done(FAIL_COMPILE, why)
                 exes[key] = exe
+                extra_paths[exe] = _extra_cpu_paths(exe, env)
             # Every executable also runs forced onto each code path of SECOND_CPU_PATHS that
             # it carries (the default executable: x86-64-v2 besides this CPU's own level).
-            for cpu_path in [None] + _extra_cpu_paths(exes[key], env):
+            for cpu_path in [None] + extra_paths[exes[key]]:
                 tag = f"{ds} [{cpu_path}]" if cpu_path else ds
                 out_dir = os.path.join(work, ds + (f".{cpu_path}" if cpu_path else ""))
                 os.makedirs(out_dir)

@@ -37,11 +37,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Triple.h"
-#include "llvm/Support/Threading.h"
+#include "llvm/Support/Parallel.h"
 
-#include <atomic>
 #include <mutex>
-#include <thread>
 
 using namespace mlir;
 
@@ -76,9 +74,9 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // bf16 conversions as integer code: without avx512bf16 LLVM would call
-  // __truncsfbf2, which neither the link nor older libgcc provides, and the
-  // result must not depend on the path's ISA.
+  // bf16 casts as inline integer code on every path, not a call to
+  // __truncsfbf2 (LLVM still calls it for bf16 arithmetic without
+  // avx512bf16: runtime/Bfloat16Conversions.cpp provides it).
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
@@ -96,7 +94,7 @@ void kiln::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-/// Creates the target machine for `path`.
+/// Creates the target machine for an LLVM CPU and feature string.
 static std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(StringRef cpu, StringRef features, unsigned optLevel,
                     std::string &error) {
@@ -127,6 +125,15 @@ createTargetMachine(StringRef cpu, StringRef features, unsigned optLevel,
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       level));
+}
+
+/// Adds the NUL-terminated global `kiln_manifest` holding `manifest`.
+static void addManifest(llvm::Module &module, StringRef manifest) {
+  llvm::Constant *text = llvm::ConstantDataArray::getString(
+      module.getContext(), manifest, /*AddNull=*/true);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "kiln_manifest");
 }
 
 /// Adds `void kiln_entry(void **descs)` forwarding descs[i] to the C
@@ -194,14 +201,8 @@ static LogicalResult addEntryAndManifest(llvm::Module &module, ModuleOp op,
     }
   }
   builder.CreateRetVoid();
-  if (manifest.empty())
-    return success();
-
-  llvm::Constant *text =
-      llvm::ConstantDataArray::getString(ctx, manifest, /*AddNull=*/true);
-  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "kiln_manifest");
+  if (!manifest.empty())
+    addManifest(module, manifest);
   return success();
 }
 
@@ -317,11 +318,7 @@ buildDispatchModule(StringRef manifest, size_t numPaths,
                     llvm::LLVMContext &ctx) {
   auto module = std::make_unique<llvm::Module>("kiln-dispatch", ctx);
   module->setTargetTriple(llvm::Triple("x86_64-unknown-linux-gnu"));
-  llvm::Constant *text =
-      llvm::ConstantDataArray::getString(ctx, manifest, /*AddNull=*/true);
-  new llvm::GlobalVariable(*module, text->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "kiln_manifest");
+  addManifest(*module, manifest);
   llvm::Type *ptrTy = llvm::PointerType::getUnqual(ctx);
   auto *entryTy =
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy}, false);
@@ -368,20 +365,7 @@ LogicalResult kiln::emitCPUPathObjects(
     ok[i] = emitObject(*llvmModules[i], cpu, features, optLevel, objects[i],
                        errors[i]);
   };
-  unsigned workers =
-      std::max(1u, std::min<unsigned>(llvm::hardware_concurrency().compute_thread_count(),
-                                      n + 1));
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (unsigned w = 1; w < workers; ++w)
-    threads.emplace_back([&] {
-      for (size_t i; (i = next++) <= n;)
-        emitOne(i);
-    });
-  for (size_t i; (i = next++) <= n;)
-    emitOne(i);
-  for (std::thread &t : threads)
-    t.join();
+  llvm::parallelFor(0, n + 1, emitOne);
   ModuleOp first = modules.front();
   for (size_t i = 0; i <= n; ++i)
     if (!ok[i])
