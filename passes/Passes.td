@@ -43,11 +43,35 @@ def KilnCPUTileAndVectorize : Pass<"kiln-cpu-tile-and-vectorize", "func::FuncOp"
            "vector registers, 4 with 16)">,
     Option<"targetTiles", "target-tiles", "int64_t", /*default=*/"32",
            "Parallel tiles (tasks) the root op is split into, at least">,
+    Option<"microkernels", "microkernels", "bool", /*default=*/"false",
+           "Leave the ops that runtime microkernels compute (Microkernels.h) "
+           "untiled below the distribution level, for "
+           "kiln-cpu-microkernel-calls">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::affine::AffineDialect",
+  ];
+}
+
+def KilnCPUMicrokernelCalls : Pass<"kiln-cpu-microkernel-calls", "ModuleOp"> {
+  let summary = "Replace bufferized matmuls and NCHW convolutions by runtime microkernel calls";
+  let description = [{
+    Each linalg op on memrefs that passes/CPU/Microkernels.h matches (matmul,
+    batch_matmul, conv_2d_nchw_fchw; f32, f16 or bf16 operands, f32
+    accumulator) becomes a call to the runtime's packed GEMM for `isa`:
+    `kiln_uk_<op>_<type>_<isa>` with fully dynamic strided memrefs (transposed
+    operands as memref.transpose views). The accumulator keeps its initial
+    value; the call adds the product. An empty `isa` leaves the module as is.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"\"",
+           "Microkernel ISA level: sse, avx2 or avx512 (empty: none)">,
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect",
   ];
 }
 

@@ -89,6 +89,7 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     KilnCPUTileAndVectorizeOptions tileOptions;
     tileOptions.vectorWidth = options.cpuTiles.vectorWidth;
     tileOptions.registerRows = options.cpuTiles.registerRows;
+    tileOptions.microkernels = !options.cpuTiles.microkernelISA.empty();
     pm.addNestedPass<func::FuncOp>(createKilnCPUTileAndVectorize(tileOptions));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -104,6 +105,11 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     }
     if (options.cuda.emulateOnHost)
       buildCUDAHostEmulationPipeline(pm, options.cuda);
+    if (!options.cuda.enabled()) {
+      KilnCPUMicrokernelCallsOptions calls;
+      calls.isa = options.cpuTiles.microkernelISA;
+      pm.addPass(createKilnCPUMicrokernelCalls(calls));
+    }
     buildCPULoweringPipeline(pm, options.cpu);
     return;
   }

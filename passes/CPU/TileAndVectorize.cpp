@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/CPU/TileAndVectorize.h"
+#include "passes/CPU/Microkernels.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -191,12 +192,107 @@ static void replaceTiled(RewriterBase &rewriter, Operation *op,
     rewriter.replaceOp(op, replacements);
 }
 
+/// The largest multiple of `step` (at least `step`) that is at most
+/// ceil(size / parts).
+static int64_t chunk(int64_t size, int64_t parts, int64_t step) {
+  int64_t want = llvm::divideCeil(size, std::max<int64_t>(parts, 1));
+  return std::max<int64_t>(step, want / step * step);
+}
+
+/// Distribution tiles for a kernel whose work is one microkernel op `mk`
+/// (the root itself, or the root's elementwise epilogue over the same
+/// iteration space). The runtime's packed GEMM re-packs an operand for every
+/// task, so tasks split the dims that keep each task a large GEMM: spatial
+/// rows of a convolution and columns of a matmul first, output channels and
+/// rows only when there are too few tasks. Empty when `mk` and `root` do
+/// not line up.
+static SmallVector<int64_t>
+microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
+                             const MicrokernelMatch &match,
+                             const CPUTileAndVectorizeOptions &options) {
+  auto outType = dyn_cast<RankedTensorType>(mk.getDpsInits()[0].getType());
+  if (!outType || !outType.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> out = outType.getShape();
+  if (root != mk) {
+    if (root.getNumLoops() != root.getNumParallelLoops() ||
+        root.getNumDpsInits() != 1 ||
+        !root.getIndexingMapMatchingResult(root->getResult(0)).isIdentity() ||
+        root.getStaticLoopRanges() != SmallVector<int64_t>(out))
+      return {};
+  }
+  int64_t tasks = std::max<int64_t>(options.targetTiles / 2, 2);
+  SmallVector<int64_t> t(out); // per output dim; = size means untiled
+  auto count = [&] {
+    int64_t n = 1;
+    for (auto [size, tile] : llvm::zip_equal(out, t))
+      n *= llvm::divideCeil(size, tile);
+    return n;
+  };
+  // Splits dim `d` (in steps of `step`, never below `minTile`) towards
+  // `tasks` tasks in all.
+  auto split = [&](int64_t d, int64_t step, int64_t minTile) {
+    int64_t have = count() / llvm::divideCeil(out[d], t[d]);
+    if (have >= tasks)
+      return;
+    int64_t tile = std::max(chunk(out[d], llvm::divideCeil(tasks, have), step),
+                            std::min(minTile, out[d]));
+    t[d] = std::min(t[d], tile);
+  };
+  switch (match.kind) {
+  case MicrokernelKind::Conv2DNchw: // (n, f, oh, ow)
+    // At least 2 rows: a 1-row tile of a 1x1 conv would be decomposed to a
+    // 1-D conv (populateDecomposeConvolutionPatterns) and lose its call.
+    t[0] = 1;
+    split(2, 1, 2);
+    split(1, 32, 64);
+    break;
+  case MicrokernelKind::Matmul: // (m, n)
+    split(1, 32, 64);
+    split(0, 8, 16);
+    break;
+  case MicrokernelKind::BatchMatmul: // (b, m, n)
+    split(0, 1, 1);
+    split(1, 8, 16);
+    split(2, 32, 64);
+    break;
+  }
+  if (count() <= 1)
+    return SmallVector<int64_t>(out.size(), 0);
+  SmallVector<int64_t> tiles;
+  for (auto [size, tile] : llvm::zip_equal(out, t))
+    tiles.push_back(tile >= size ? 0 : tile);
+  // The matched op's reduction loops (a root that is the op itself).
+  tiles.resize(root.getNumLoops(), 0);
+  return tiles;
+}
+
+/// The one microkernel op of `func`, if it has exactly one.
+static std::optional<std::pair<linalg::LinalgOp, MicrokernelMatch>>
+soleMicrokernelOp(func::FuncOp func) {
+  std::optional<std::pair<linalg::LinalgOp, MicrokernelMatch>> found;
+  int count = 0;
+  func.walk([&](linalg::LinalgOp op) {
+    if (std::optional<MicrokernelMatch> match = matchMicrokernel(op)) {
+      found = {op, *match};
+      ++count;
+    }
+  });
+  if (count != 1)
+    return std::nullopt;
+  return found;
+}
+
 /// Tiles `root`'s parallel loops into an scf.forall and fuses its linalg
 /// producers into it.
 static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                                     const CPUTileAndVectorizeOptions &options) {
-  SmallVector<int64_t> tiles =
-      tileSizesFor(root, CPUTilingLevel::Distribution, options);
+  SmallVector<int64_t> tiles;
+  if (options.microkernels && !options.tileSizeControlFn)
+    if (auto mk = soleMicrokernelOp(root->getParentOfType<func::FuncOp>()))
+      tiles = microkernelDistributionTiles(root, mk->first, mk->second, options);
+  if (tiles.empty())
+    tiles = tileSizesFor(root, CPUTilingLevel::Distribution, options);
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return success();
   scf::SCFTilingOptions tiling;
@@ -250,6 +346,8 @@ static void tileToRegisters(RewriterBase &rewriter, func::FuncOp func,
   SmallVector<linalg::LinalgOp> ops;
   func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
   for (linalg::LinalgOp op : ops) {
+    if (options.microkernels && matchMicrokernel(op))
+      continue;
     SmallVector<int64_t> tiles =
         tileSizesFor(op, CPUTilingLevel::Register, options);
     if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
@@ -267,11 +365,14 @@ static void tileToRegisters(RewriterBase &rewriter, func::FuncOp func,
 }
 
 /// Vectorizes every linalg op of `func` whose loop ranges are static.
-static void vectorizeOps(RewriterBase &rewriter, func::FuncOp func) {
+static void vectorizeOps(RewriterBase &rewriter, func::FuncOp func,
+                         const CPUTileAndVectorizeOptions &options) {
   SmallVector<linalg::LinalgOp> ops;
   func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
   for (linalg::LinalgOp op : ops) {
     if (op.hasDynamicShape() || !linalg::hasVectorizationImpl(op))
+      continue;
+    if (options.microkernels && matchMicrokernel(op))
       continue;
     // Bool tensors are one byte per element in memory, but LLVM loads and
     // stores vector<N x i1> bit-packed: such ops stay scalar loops.
@@ -388,7 +489,7 @@ kiln::tileAndVectorizeKernel(RewriterBase &rewriter, func::FuncOp func,
     addCanonicalizations(patterns);
     (void)applyPatternsGreedily(func, std::move(patterns));
   }
-  vectorizeOps(rewriter, func);
+  vectorizeOps(rewriter, func, options);
   {
     RewritePatternSet patterns(ctx);
     populateCPUVectorCleanupPatterns(patterns);
@@ -421,6 +522,7 @@ struct TileAndVectorizePass
     options.vectorWidth = vectorWidth;
     options.registerRows = registerRows;
     options.targetTiles = targetTiles;
+    options.microkernels = microkernels;
     IRRewriter rewriter(func.getContext());
     if (failed(tileAndVectorizeKernel(rewriter, func, options)))
       signalPassFailure();

@@ -39,6 +39,10 @@ struct CPUTileAndVectorizeOptions {
   /// The distribution level aims for at least this many tiles (it stops at
   /// the first split that reaches it, so at most ~2x).
   int64_t targetTiles = 32;
+  /// Leave the ops that runtime microkernels compute (Microkernels.h) at the
+  /// distribution level: no register tiling or vectorization; tasks are
+  /// shaped for the packed GEMM.
+  bool microkernels = false;
   /// Overrides the default tile sizes.
   CPUTileSizeControlFn tileSizeControlFn = nullptr;
 };

@@ -61,11 +61,16 @@ static LogicalResult applyExtraFeatures(StringRef extra,
 
 static CPUTilePolicy tilePolicyFor(const llvm::StringMap<bool> &features) {
   auto has = [&](StringRef f) { return features.lookup(f); };
+  // The microkernels' ISA needs every feature its file is compiled with
+  // (runtime/CMakeLists.txt).
+  bool avx2 = has("avx2") && has("fma") && has("f16c");
+  bool avx512 = avx2 && has("avx512f") && has("avx512vl") &&
+                has("avx512bw") && has("avx512dq");
   if (has("avx512f"))
-    return {16, 8};
+    return {16, 8, avx512 ? "avx512" : avx2 ? "avx2" : "sse"};
   if (has("avx"))
-    return {8, 4};
-  return {4, 4};
+    return {8, 4, avx2 ? "avx2" : "sse"};
+  return {4, 4, "sse"};
 }
 
 LogicalResult mlir::kiln::resolveCPUPaths(StringRef list, StringRef extraFeatures,

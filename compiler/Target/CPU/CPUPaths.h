@@ -32,6 +32,10 @@ struct CPUTilePolicy {
   /// Rows of a matmul's register tile (each row holds 2 vectors of
   /// accumulators): 8 with 32 vector registers, 4 with 16.
   int64_t registerRows = 8;
+  /// The runtime microkernels (runtime/Microkernels_<isa>.cpp) the path
+  /// calls for matmuls and convolutions: avx512, avx2 or sse; empty for
+  /// none (generated loops instead).
+  std::string microkernelISA = "avx512";
 };
 
 struct CPUPath {
