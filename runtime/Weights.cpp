@@ -18,6 +18,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+extern "C" void kiln_uk_cache_clear(); // MicrokernelCache.cpp
+
 namespace kiln {
 namespace runtime {
 
@@ -28,6 +30,9 @@ static std::string hex(uint64_t h) {
 }
 
 MappedWeights::~MappedWeights() {
+  // Packed copies of these weights are keyed by their addresses, which the
+  // next mapping may reuse.
+  kiln_uk_cache_clear();
   if (mapBase)
     ::munmap(mapBase, mapBytes);
 }

@@ -134,7 +134,7 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   // of --cpu) is enough. --emit=mlir shows the last (widest) path.
   if (pipeline.cuda.onDevice())
     paths.resize(1);
-  else if (emit == "mlir")
+  else if (emit == "mlir" && paths.size() > 1) // (erasing none self-moves)
     paths.erase(paths.begin(), paths.end() - 1);
 
   // Each path lowers its own copy of the module (the last one lowers `mod`).

@@ -6,7 +6,8 @@
 // [conv strides and dilations])`. Transposed matmul operands become
 // memref.transpose views, so the runtime always sees A[M x K] * B[K x N];
 // the accumulator already holds its initial value (a fill or a bias), and
-// the microkernel adds the product to it.
+// the microkernel adds the product to it. The last argument says which
+// operands are weights (the runtime packs those once and keeps them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -142,12 +143,71 @@ static void declare(ModuleOp module, StringRef symbol, FunctionType type) {
   func.setPrivate();
 }
 
+/// For each function, which of its arguments are weights at every call site.
+using ConstantArgs = llvm::DenseMap<Operation *, SmallVector<bool>>;
+
+/// Whether `value` is a view of the weights (a `kiln.weights_arg` argument,
+/// a constant global, or a kernel argument that every caller binds to one).
+static bool isConstant(Value value, const ConstantArgs &constantArgs) {
+  while (true) {
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (!func || arg.getOwner() != &func.front())
+        return false;
+      if (func.getArgAttr(arg.getArgNumber(), "kiln.weights_arg"))
+        return true;
+      auto it = constantArgs.find(func);
+      return it != constantArgs.end() && it->second[arg.getArgNumber()];
+    }
+    Operation *def = value.getDefiningOp();
+    if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          get, get.getNameAttr());
+      return global && global.getConstant();
+    }
+    if (auto cast = dyn_cast<memref::CastOp>(def))
+      value = cast.getSource();
+    else if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      value = view.getViewSource();
+    else
+      return false;
+  }
+}
+
+/// Which arguments of each function are weights at all its call sites,
+/// callers first (the entry function calls the kernels).
+static ConstantArgs findConstantArgs(ModuleOp module) {
+  ConstantArgs constantArgs;
+  // Calls made by the entry function first: kernels are called from there.
+  SmallVector<func::CallOp> calls, later;
+  module.walk([&](func::CallOp call) {
+    bool fromEntry = call->getParentOfType<func::FuncOp>()->hasAttr("kiln.entry");
+    (fromEntry ? calls : later).push_back(call);
+  });
+  calls.append(later);
+  for (func::CallOp call : calls) {
+    auto callee =
+        SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    if (!callee || callee.isExternal())
+      continue;
+    auto [it, fresh] = constantArgs.try_emplace(
+        callee, SmallVector<bool>(call.getNumOperands(), true));
+    for (auto [i, operand] : llvm::enumerate(call.getOperands()))
+      it->second[i] = it->second[i] && isConstant(operand, constantArgs);
+  }
+  return constantArgs;
+}
+
 static void replaceWithCall(linalg::LinalgOp op, const MicrokernelMatch &match,
-                            StringRef isa, ModuleOp module) {
+                            StringRef isa, ModuleOp module,
+                            const ConstantArgs &constantArgs) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value a = op.getDpsInputs()[0], bv = op.getDpsInputs()[1];
   Value c = op.getDpsInits()[0];
+  // Bit i: input operand i is a weight; the runtime packs those once.
+  int64_t constants = (isConstant(a, constantArgs) ? 1 : 0) |
+                      (isConstant(bv, constantArgs) ? 2 : 0);
   if (match.transposeA)
     a = transposeLastTwo(b, loc, a);
   if (match.transposeB)
@@ -162,6 +222,7 @@ static void replaceWithCall(linalg::LinalgOp op, const MicrokernelMatch &match,
     for (int64_t v : {strides[0], strides[1], dilations[0], dilations[1]})
       args.push_back(arith::ConstantIntOp::create(b, loc, v, 64));
   }
+  args.push_back(arith::ConstantIntOp::create(b, loc, constants, 64));
   std::string symbol = microkernelSymbol(match, isa);
   declare(module, symbol,
           b.getFunctionType(ValueRange(args).getTypes(), TypeRange{}));
@@ -189,8 +250,9 @@ struct MicrokernelCallsPass
       if (std::optional<MicrokernelMatch> match = matchMicrokernel(op))
         work.push_back({op, *match});
     });
+    ConstantArgs constantArgs = findConstantArgs(module);
     for (auto &[op, match] : work)
-      replaceWithCall(op, match, isa, module);
+      replaceWithCall(op, match, isa, module, constantArgs);
   }
 };
 } // namespace

@@ -240,13 +240,15 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
     t[d] = std::min(t[d], tile);
   };
   switch (match.kind) {
-  case MicrokernelKind::Conv2DNchw: // (n, f, oh, ow)
-    // At least 2 rows: a 1-row tile of a 1x1 conv would be decomposed to a
-    // 1-D conv (populateDecomposeConvolutionPatterns) and lose its call.
+  case MicrokernelKind::Conv2DNchw: { // (n, f, oh, ow)
+    // Each task's GEMM has N = rows x OW columns: at least 128 of them (4
+    // register tiles of 32), and at least 2 rows (a 1-row tile of a 1x1
+    // conv would be decomposed to a 1-D conv and lose its call).
     t[0] = 1;
-    split(2, 1, 2);
-    split(1, 32, 64);
+    split(2, 1, std::max<int64_t>(2, llvm::divideCeil(128, out[3])));
+    split(1, 16, 32);
     break;
+  }
   case MicrokernelKind::Matmul: // (m, n)
     split(1, 32, 64);
     split(0, 8, 16);
