@@ -10,11 +10,15 @@ one run's outputs are compared with onnxruntime's (relative L2 <= 1e-4; 2e-2 for
 thread budget: KILN_NUM_THREADS=T for kiln, intra_op_num_threads=T / inter_op_num_threads=1
 for onnxruntime. ratio = kiln / onnxruntime: below 1 means kiln is faster.
 
-Default models: the generated resnet_style and mobilenet_v2_style test models at 224x224.
+Suites (--suite, repeatable): `default`, the generated resnet_style and mobilenet_v2_style
+test models at 224x224 (what runs when neither --model nor --suite is given); `perf`, the
+generated models of the kinds kiln is slow on (bench/models.py: depthwise CNN, LSTM, audio
+features, a BERT encoder with symbolic and static seq). Rows that have a twin (the same model
+with its dims static) get a line under the table with both sides' symbolic/static ratio.
 
-usage: bench.py [--model PATH ...] [--input-shape NAME=1x3x224x224 ...] [--rounds 7]
-                [--runs 10] [--threads 2] [--kiln build/bin/kiln] [--workdir build/bench]
-                [--json RESULTS.json]
+usage: bench.py [--model PATH ...] [--suite default|perf ...] [--only NAME ...]
+                [--input-shape NAME=1x3x224x224 ...] [--rounds 7] [--runs 10] [--threads 2]
+                [--kiln build/bin/kiln] [--workdir build/bench] [--json RESULTS.json]
 """
 import argparse
 import json
@@ -194,16 +198,22 @@ def check_outputs(exe, input_args, sess, feeds, workdir, name):
     return worst, limit
 
 
-def bench_model(name, model_path, shapes, a, kiln):
+def bench_model(name, model_path, shapes, a, kiln, bind=True):
+    """One table row. `shapes` are the input shapes to run at; with `bind` they are also
+    compiled in (--input-shape), without it the executable keeps the model's symbolic dims."""
     row = {"model": name, "path": model_path}
     out = os.path.join(a.workdir, name)
-    shape_args = [x for n, s in shapes.items() for x in ("--input-shape",
-                                                          f"{n}={'x'.join(map(str, s))}")]
+    shape_args = [x for n, s in shapes.items() if bind
+                  for x in ("--input-shape", f"{n}={'x'.join(map(str, s))}")]
     def compile_exe(exe, cpu):
         cpu_args = [f"--cpu={cpu}"] if cpu else []
         t = time.perf_counter()
-        r = subprocess.run([kiln, "compile", model_path, "-o", exe, *shape_args, *cpu_args],
-                           capture_output=True, text=True, timeout=3600)
+        try:
+            r = subprocess.run([kiln, "compile", model_path, "-o", exe, *shape_args, *cpu_args],
+                               capture_output=True, text=True, timeout=a.compile_timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"kiln compile took over {a.compile_timeout:g} s "
+                             f"(--compile-timeout); stopped")
         if r.returncode != 0:
             raise BenchError(f"kiln compile{' ' + cpu_args[0] if cpu_args else ''} failed "
                              f"(exit {r.returncode}): "
@@ -270,6 +280,7 @@ def mib(n):
 
 def print_table(rows, a):
     ok = [r for r in rows if "error" not in r]
+    by_name = {r["model"]: r for r in ok}
     model = ok[0]["cpu_model"] if ok else "unknown"
     print(f"\nkiln vs onnxruntime, CPU {model}, {a.threads} threads, median of {a.rounds} "
           f"rounds x {a.runs} runs (ratio < 1: kiln faster); kiln --cpu="
@@ -293,15 +304,38 @@ def print_table(rows, a):
                         [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
         if j == 0:
             print("  ".join("-" * w for w in widths))
+    twins = [(r, by_name[r["twin_of"]]) for r in ok if r.get("twin_of") in by_name]
+    if twins:
+        print("\ntwins (same graph and weights, same inputs; above 1: what the symbolic dim costs)")
+    for r, base in twins:
+        print(f"  {r['model']} / {base['model']}: kiln {r['kiln_ms'] / base['kiln_ms']:.2f}"
+              f"  ORT {r['ort_ms'] / base['ort_ms']:.2f}")
     for r in rows:
         if "error" in r:
             print(f"{r['model']}: error: {r['error']}")
+
+
+def generated_suite(suite, outdir, size):
+    """Writes a suite's models into outdir; returns its table rows' entries."""
+    if suite == "perf":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import models
+        return models.suite(outdir)
+    sys.path.insert(0, os.path.join(REPO, "test", "models"))
+    import make_models
+    gen = make_models.generate(outdir, ["resnet_style", "mobilenet_v2_style"], size=size)
+    return [{"name": f"{n}_{size}", "path": p} for n, p in gen.items()]
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", action="append", default=[], help="ONNX model (repeatable)")
+    ap.add_argument("--suite", action="append", choices=["default", "perf"], default=[],
+                    help="generated models (repeatable): default = resnet_style and "
+                         "mobilenet_v2_style, perf = bench/models.py's")
+    ap.add_argument("--only", action="append", default=[],
+                    help="bench only the model (table row) of this name (repeatable)")
     ap.add_argument("--input-shape", action="append", type=parse_shape, default=[],
                     help="[MODEL:]NAME=1x3x224x224: binds input NAME of every --model that has it "
                          "(with MODEL:, only of the model of that name)")
@@ -318,6 +352,8 @@ def main(argv=None):
     ap.add_argument("--kiln", default=os.path.join(build, "bin", "kiln"))
     ap.add_argument("--workdir", default=os.path.join(build, "bench"))
     ap.add_argument("--size", type=int, default=224, help="image size of the default models")
+    ap.add_argument("--compile-timeout", type=float, default=3600,
+                    help="seconds a kiln compile may take before its row is an error")
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args(argv)
 
@@ -326,26 +362,35 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     os.makedirs(a.workdir, exist_ok=True)
-    models = [(os.path.splitext(os.path.basename(p))[0] if os.path.basename(p) != "model.onnx"
-               else os.path.basename(os.path.dirname(os.path.abspath(p))), p) for p in a.model]
-    if not models:
-        sys.path.insert(0, os.path.join(REPO, "test", "models"))
-        import make_models
-        gen = make_models.generate(os.path.join(a.workdir, "models"),
-                                   ["resnet_style", "mobilenet_v2_style"], size=a.size)
-        models = [(f"{n}_{a.size}", p) for n, p in gen.items()]
+    # One entry per table row: name, path, and from a suite also shapes, bind, twin_of
+    # (bench/models.py's suite()).
+    models = [{"name": os.path.splitext(os.path.basename(p))[0]
+               if os.path.basename(p) != "model.onnx"
+               else os.path.basename(os.path.dirname(os.path.abspath(p))), "path": p}
+              for p in a.model]
+    for suite in a.suite or ([] if models else ["default"]):
+        models += generated_suite(suite, os.path.join(a.workdir, "models"), a.size)
+    if a.only:
+        unknown = set(a.only) - {m["name"] for m in models}
+        if unknown:
+            print(f"bench: --only {', '.join(sorted(unknown))}: no such model", file=sys.stderr)
+            return 1
+        models = [m for m in models if m["name"] in a.only]
 
     rows = []
-    for name, path in models:
+    for m in models:
+        name, path = m["name"], m["path"]
         print(f"bench: {name} ({path})", file=sys.stderr, flush=True)
         import onnx
         inputs = {v.name for v in onnx.load(path, load_external_data=False).graph.input}
+        shapes = dict(m.get("shapes", {}), **shapes_for(name, inputs, a.input_shape))
         try:
-            rows.append(bench_model(name, path, shapes_for(name, inputs, a.input_shape),
-                                    a, a.kiln))
+            rows.append(bench_model(name, path, shapes, a, a.kiln, m.get("bind", True)))
         except (BenchError, subprocess.TimeoutExpired) as e:
             print(f"bench: {name}: {e}", file=sys.stderr)
             rows.append({"model": name, "path": path, "error": str(e)})
+        if "twin_of" in m:
+            rows[-1]["twin_of"] = m["twin_of"]
     print_table(rows, a)
     if a.json:
         with open(a.json, "w") as f:
