@@ -75,6 +75,19 @@ def KilnCPUMicrokernelCalls : Pass<"kiln-cpu-microkernel-calls", "ModuleOp"> {
   ];
 }
 
+def KilnCPUProfileHooks : Pass<"kiln-cpu-profile-hooks", "ModuleOp"> {
+  let summary = "Bracket the entry function's kernel calls with profiling hooks";
+  let description = [{
+    Before and after each call from the entry function (`kiln.entry`) to a
+    kernel, calls `kiln_profile_begin` / `kiln_profile_end` with a constant
+    memref<?xi8> holding the kernel's name and the ONNX nodes it computes,
+    one per line. The runtime records them only under `--profile`.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+  ];
+}
+
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg ops; propagate reshapes only through them";
   let description = [{

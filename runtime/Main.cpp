@@ -12,6 +12,7 @@
 #include "CpuFeatures.h"
 #include "Manifest.h"
 #include "Npy.h"
+#include "Profile.h"
 #include "Session.h"
 #include "ThreadCount.h"
 
@@ -40,6 +41,7 @@ const char kUsage[] =
     "usage: %s --input NAME=FILE ... --output-dir DIR\n"
     "       %s --describe\n"
     "       %s --bench N [--input NAME=FILE ...] [--output-dir DIR]\n"
+    "  (either run also takes --profile FILE.json)\n"
     "\n"
     "Runs a model compiled by kiln.\n"
     "\n"
@@ -54,6 +56,9 @@ const char kUsage[] =
     "given\n"
     "                      are seeded random data; the last line is "
     "median_ms=\n"
+    "  --profile FILE      writes a Chrome/Perfetto trace (chrome://tracing,\n"
+    "                      ui.perfetto.dev) of every run: one slice per\n"
+    "                      kernel, named after the ONNX nodes it computes\n"
     "  --dim NAME=SIZE     binds a symbolic dim (for random bench inputs;\n"
     "                      unbound dims default to 1)\n"
     "  --help              this text\n"
@@ -69,6 +74,7 @@ struct Options {
   bool describe = false;
   long benchRuns = -1; // -1: not benchmarking
   std::string outputDir;
+  std::string profile; // --profile FILE.json
   std::vector<std::string> inputs; // NAME=FILE as given
   std::vector<std::pair<std::string, int64_t>> dims;
 };
@@ -147,6 +153,14 @@ bool parseArgs(int argc, char **argv, Options &o, std::string &error) {
         return false;
       }
       o.benchRuns = static_cast<long>(n);
+    } else if (arg == "--profile") {
+      if (!takeValue("a file"))
+        return false;
+      if (value.empty()) {
+        error = "--profile needs a file name";
+        return false;
+      }
+      o.profile = value;
     } else if (arg == "--dim") {
       long long n;
       if (!takeValue("NAME=SIZE"))
@@ -170,8 +184,9 @@ bool parseArgs(int argc, char **argv, Options &o, std::string &error) {
     error = "--describe and --bench cannot be combined";
     return false;
   }
-  if (o.describe && (!o.inputs.empty() || !o.outputDir.empty())) {
-    error = "--describe takes no --input or --output-dir";
+  if (o.describe && (!o.inputs.empty() || !o.outputDir.empty() ||
+                     !o.profile.empty())) {
+    error = "--describe takes no --input, --output-dir or --profile";
     return false;
   }
   if (modes == 0 && o.outputDir.empty()) {
@@ -388,17 +403,25 @@ int runMain(int argc, char **argv) {
   if (!session.prepare(verifyWeights, error))
     return fail(kExitError, error);
 
-  if (!session.poisonOutputs(error) || !session.run(error))
+  if (!opts.profile.empty())
+    enableProfile();
+  if (!session.poisonOutputs(error))
     return fail(kExitError, error);
+  profileRunBegin(bench ? "warm-up run" : "run");
+  if (!session.run(error))
+    return fail(kExitError, error);
+  profileRunEnd();
   if (bench) {
     std::vector<double> times;
     for (long r = 0; r < opts.benchRuns; ++r) {
       if (!session.poisonOutputs(error))
         return fail(kExitError, error);
+      profileRunBegin("run " + std::to_string(r + 1));
       double start = nowMs();
       if (!session.run(error))
         return fail(kExitError, error);
       double wall = nowMs() - start;
+      profileRunEnd();
       // On a GPU: the run's time between CUDA events.
       times.push_back(session.lastGpuMs() >= 0 ? session.lastGpuMs() : wall);
     }
@@ -419,6 +442,8 @@ int runMain(int argc, char **argv) {
                 sorted.front(), sum / n, sorted.back());
     std::printf("median_ms=%.6f\n", median);
   }
+  if (!opts.profile.empty() && !writeProfile(opts.profile, error))
+    return fail(kExitError, error);
   if (!opts.outputDir.empty()) {
     if (!session.fetchOutputs(error))
       return fail(kExitError, error);

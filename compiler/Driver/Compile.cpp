@@ -11,6 +11,7 @@
 
 #include "compiler/Link/Link.h"
 #include "compiler/Link/Manifest.h"
+#include "passes/CPU/ProfileHooks.h"
 #include "passes/Memory/ExternalizeWeights.h"
 #include "compiler/Registration.h"
 
@@ -75,6 +76,20 @@ static int writeText(const std::string &path, llvm::function_ref<void(llvm::raw_
   return 0;
 }
 
+/// `kiln: kernel NAME: node, node, ...` for each kernel (`--verbose`): what
+/// `OUT --profile` names its slices after.
+static void listKernels(ModuleOp module) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || func->hasAttr("kiln.entry"))
+      continue;
+    SmallVector<std::string> nodes = onnxNodeNames(func.getLoc());
+    llvm::errs() << "kiln: kernel " << func.getSymName() << ": "
+                 << (nodes.empty() ? std::string("(no ONNX node)")
+                                   : llvm::join(nodes, ", "))
+                 << "\n";
+  }
+}
+
 int mlir::kiln::compileCommand(const DriverOptions &options) {
   PipelineOptions pipeline = options.pipeline;
   if (options.target != "cpu") {
@@ -116,6 +131,8 @@ int mlir::kiln::compileCommand(const DriverOptions &options) {
   Phase shared = std::min(last, Phase::Linalg);
   if (failed(runPipeline(mod, Phase::Import, shared, pipeline, options.verbose)))
     return 1;
+  if (options.listKernels && last >= Phase::Linalg)
+    listKernels(mod);
   if (last == shared)
     return writeText(options.outputPath, [&](llvm::raw_ostream &os) {
       mod.print(os, OpPrintingFlags().elideLargeResourceString());

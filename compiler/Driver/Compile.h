@@ -25,6 +25,8 @@ struct DriverOptions {
   onnx::ImportOptions importOptions;
   PipelineOptions pipeline;
   bool verbose = false;
+  /// List each kernel with the ONNX nodes it computes (`--verbose` given).
+  bool listKernels = false;
   /// Weights to `<output>.weights` even when small enough to embed.
   bool sidecarWeights = false;
 };

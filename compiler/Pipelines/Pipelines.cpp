@@ -109,6 +109,7 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
       KilnCPUMicrokernelCallsOptions calls;
       calls.isa = options.cpuTiles.microkernelISA;
       pm.addPass(createKilnCPUMicrokernelCalls(calls));
+      pm.addPass(createKilnCPUProfileHooks());
     }
     buildCPULoweringPipeline(pm, options.cpu);
     return;

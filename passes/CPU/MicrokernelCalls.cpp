@@ -94,15 +94,30 @@ mlir::kiln::matchMicrokernel(linalg::LinalgOp op) {
     match.kind = MicrokernelKind::Conv2DNchw;
     return match;
   }
+  if (isa<linalg::DepthwiseConv2DNchwChwOp>(op)) {
+    match.kind = MicrokernelKind::DepthwiseConv2DNchw;
+    return match;
+  }
   return std::nullopt;
 }
 
 std::string mlir::kiln::microkernelSymbol(const MicrokernelMatch &match,
                                           StringRef isa) {
-  const char *op = match.kind == MicrokernelKind::Matmul ? "matmul"
-                   : match.kind == MicrokernelKind::BatchMatmul
-                       ? "batch_matmul"
-                       : "conv2d_nchw";
+  const char *op = "";
+  switch (match.kind) {
+  case MicrokernelKind::Matmul:
+    op = "matmul";
+    break;
+  case MicrokernelKind::BatchMatmul:
+    op = "batch_matmul";
+    break;
+  case MicrokernelKind::Conv2DNchw:
+    op = "conv2d_nchw";
+    break;
+  case MicrokernelKind::DepthwiseConv2DNchw:
+    op = "depthwise_conv2d_nchw";
+    break;
+  }
   return ("kiln_uk_" + Twine(op) + "_" + match.elementType + "_" + isa).str();
 }
 
@@ -212,17 +227,26 @@ static void replaceWithCall(linalg::LinalgOp op, const MicrokernelMatch &match,
     a = transposeLastTwo(b, loc, a);
   if (match.transposeB)
     bv = transposeLastTwo(b, loc, bv);
+  llvm::SmallDenseMap<int64_t, Value> i64s;
+  auto i64 = [&](int64_t v) {
+    Value &c = i64s[v];
+    if (!c)
+      c = arith::ConstantIntOp::create(b, loc, v, 64);
+    return c;
+  };
   SmallVector<Value> args = {castToDynamicStrided(b, loc, a),
                              castToDynamicStrided(b, loc, bv),
                              castToDynamicStrided(b, loc, c)};
-  if (match.kind == MicrokernelKind::Conv2DNchw) {
-    auto conv = cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
-    auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
-    auto dilations = llvm::to_vector(conv.getDilations().getValues<int64_t>());
+  if (auto conv = dyn_cast<linalg::ConvolutionOpInterface>(op.getOperation())) {
+    auto attr = [&](StringRef name) {
+      return llvm::to_vector(
+          op->getAttrOfType<DenseIntElementsAttr>(name).getValues<int64_t>());
+    };
+    SmallVector<int64_t> strides = attr("strides"), dilations = attr("dilations");
     for (int64_t v : {strides[0], strides[1], dilations[0], dilations[1]})
-      args.push_back(arith::ConstantIntOp::create(b, loc, v, 64));
+      args.push_back(i64(v));
   }
-  args.push_back(arith::ConstantIntOp::create(b, loc, constants, 64));
+  args.push_back(i64(constants));
   std::string symbol = microkernelSymbol(match, isa);
   declare(module, symbol,
           b.getFunctionType(ValueRange(args).getTypes(), TypeRange{}));

@@ -2,7 +2,8 @@
 //
 // Matmuls, batch matmuls and NCHW convolutions with f32/f16/bf16 operands
 // and an f32 accumulator are computed by the runtime's packed GEMM
-// (runtime/Microkernels.inc), one copy per ISA level. kiln-cpu-tile-and-
+// (runtime/Microkernels.inc), one copy per ISA level; NCHW depthwise
+// convolutions by its row kernel. kiln-cpu-tile-and-
 // vectorize leaves such ops untiled below the distribution level, and
 // kiln-cpu-microkernel-calls replaces them, once bufferized, by calls. Both
 // ask this one predicate, so an op is never left to neither.
@@ -19,7 +20,7 @@
 
 namespace mlir::kiln {
 
-enum class MicrokernelKind { Matmul, BatchMatmul, Conv2DNchw };
+enum class MicrokernelKind { Matmul, BatchMatmul, Conv2DNchw, DepthwiseConv2DNchw };
 
 struct MicrokernelMatch {
   MicrokernelKind kind;

@@ -242,13 +242,17 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
   switch (match.kind) {
   case MicrokernelKind::Conv2DNchw: { // (n, f, oh, ow)
     // Each task's GEMM has N = rows x OW columns: at least 128 of them (4
-    // register tiles of 32), and at least 2 rows (a 1-row tile of a 1x1
-    // conv would be decomposed to a 1-D conv and lose its call).
+    // register tiles of 32).
     t[0] = 1;
-    split(2, 1, std::max<int64_t>(2, llvm::divideCeil(128, out[3])));
+    split(2, 1, llvm::divideCeil(128, out[3]));
     split(1, 16, 32);
     break;
   }
+  case MicrokernelKind::DepthwiseConv2DNchw: // (n, c, oh, ow)
+    t[0] = 1;
+    split(1, 1, 1);
+    split(2, 1, 1);
+    break;
   case MicrokernelKind::Matmul: // (m, n)
     split(1, 32, 64);
     split(0, 8, 16);
@@ -486,8 +490,18 @@ kiln::tileAndVectorizeKernel(RewriterBase &rewriter, func::FuncOp func,
 
   MLIRContext *ctx = func.getContext();
   {
+    // 2-D convolutions with a unit window and output dim become 1-D ones,
+    // except the microkernels' (a call takes them whole).
+    SmallVector<Operation *> convs;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) &&
+          !(options.microkernels && matchMicrokernel(op)))
+        convs.push_back(op);
+    });
+    RewritePatternSet decompose(ctx);
+    linalg::populateDecomposeConvolutionPatterns(decompose);
+    (void)applyOpPatternsGreedily(convs, std::move(decompose));
     RewritePatternSet patterns(ctx);
-    linalg::populateDecomposeConvolutionPatterns(patterns);
     addCanonicalizations(patterns);
     (void)applyPatternsGreedily(func, std::move(patterns));
   }

@@ -238,25 +238,29 @@ def test_bad_cpu_list_is_one_error_line(kiln, cases, cpu, mention):
 
 
 @pytest.mark.compiler
-@pytest.mark.parametrize("level,lanes,rows", [("x86-64-v2", 4, 4), ("x86-64-v3", 8, 4),
-                                              ("x86-64-v4", 16, 8), ("haswell", 8, 4)])
-def test_register_tiles_follow_the_level(kiln, tmp_path, level, lanes, rows):
-    """A matmul is tiled for the level being compiled: `rows` x 2 vectors of accumulators,
-    as wide as its registers (16 ymm on AVX2 hold 4x2 of them; 32 zmm 8x2)."""
+@pytest.mark.parametrize("level,lanes,isa", [("x86-64-v2", 4, "sse"), ("x86-64-v3", 8, "avx2"),
+                                             ("x86-64-v4", 16, "avx512"), ("haswell", 8, "avx2")])
+def test_code_follows_the_level(kiln, tmp_path, level, lanes, isa):
+    """A path calls the runtime's GEMM microkernels of its own ISA level, and its generated
+    loops use vectors as wide as its registers: the matmul's elementwise epilogue (Relu)
+    takes 4 vectors at a time, and nothing is wider."""
     rng = np.random.default_rng(3)
     w = onnx.numpy_helper.from_array(rng.standard_normal((64, 64)).astype(np.float32), "w")
-    model = graph_model([helper.make_node("MatMul", ["a", "w"], ["y"])],
+    model = graph_model([helper.make_node("MatMul", ["a", "w"], ["m"]),
+                         helper.make_node("Relu", ["m"], ["y"])],
                         [("a", TensorProto.FLOAT, [32, 64])],
                         [("y", TensorProto.FLOAT, [32, 64])], [w])
     path = str(tmp_path / "mm.onnx")
     onnx.save(model, path)
-    proc = check_ok(run([kiln, "compile", path, f"--cpu={level}", "--compile-to=tiled",
-                         "--emit=mlir", "-o", "-"]))
-    tiles = set(re.findall(r"vector<(\d+)x(\d+)xf32>", proc.stdout))
-    assert (str(rows), str(2 * lanes)) in tiles, sorted(tiles)
-    # Elementwise loops take 4 vectors at a time; nothing is wider.
-    assert max(int(n) for _, n in tiles) <= 4 * lanes, sorted(tiles)
-    assert not [t for t in tiles if t[0] != "1" and int(t[1]) > 2 * lanes], sorted(tiles)
+    tiled = check_ok(run([kiln, "compile", path, f"--cpu={level}", "--compile-to=tiled",
+                          "--emit=mlir", "-o", "-"])).stdout
+    tiles = {int(n) for n in re.findall(r"vector<\d+x(\d+)xf32>", tiled)}
+    assert max(tiles) == 4 * lanes, sorted(tiles)
+    assert "linalg.matmul" in tiled  # left whole for the call
+    lowered = check_ok(run([kiln, "compile", path, f"--cpu={level}", "--compile-to=llvm",
+                            "--emit=mlir", "-o", "-"])).stdout
+    called = set(re.findall(r"llvm\.call @(kiln_uk_\w+)\(", lowered))
+    assert called == {f"kiln_uk_matmul_f32_{isa}"}, called
 
 
 @pytest.mark.compiler

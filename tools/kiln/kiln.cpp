@@ -75,6 +75,7 @@ int main(int argc, char **argv) {
     }
     if (arg == "--verbose" || arg == "-v") {
       opts.verbose = true;
+      opts.listKernels = true;
     } else if (arg == "--quiet" || arg == "-q") {
       opts.verbose = false;
     } else if (arg == "--print-ir-after-all") {
