@@ -155,3 +155,32 @@ def test_conv(tmp_path, compiled, case, weights):
     relu = helper.make_node("Relu", ["conv"], ["y"])
     model = build([conv, relu], inputs, [("y", np.float32, [n, f, oh, ow])], inits)
     check_all_paths(tmp_path, compiled, model, feeds, np.float32)
+
+
+# (channels, height, width, kernel, stride, pad, dilation) of a depthwise Conv (group = C)
+DEPTHWISE_CASES = {
+    "3x3_same": (13, 17, 31, 3, 1, 1, 1),
+    "3x3_s2": (32, 15, 15, 3, 2, 1, 1),
+    "5x5_s2": (7, 24, 19, 5, 2, 2, 1),
+    "3x3_dilated": (5, 12, 197, 3, 1, 2, 2),
+    "1xW_row": (3, 1, 45, 3, 1, 1, 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEPTHWISE_CASES))
+def test_depthwise_conv(tmp_path, compiled, case):
+    c, h, w, k, s, p, d = DEPTHWISE_CASES[case]
+    rng = np.random.default_rng(sum(DEPTHWISE_CASES[case]))
+    x = rng.standard_normal((1, c, h, w)).astype(np.float32)
+    wt = rng.standard_normal((c, 1, k, k)).astype(np.float32)
+    bias = rng.standard_normal((c,)).astype(np.float32)
+    oh = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    ow = (w + 2 * p - d * (k - 1) - 1) // s + 1
+    conv = helper.make_node("Conv", ["x", "w", "bias"], ["conv"], kernel_shape=[k, k],
+                            strides=[s, s], pads=[p, p, p, p], dilations=[d, d], group=c)
+    clip = helper.make_node("Clip", ["conv", "lo", "hi"], ["y"])
+    model = build([conv, clip], [("x", np.float32, [1, c, h, w])],
+                  [("y", np.float32, [1, c, oh, ow])],
+                  {"w": wt, "bias": bias, "lo": np.array(-1.0, np.float32),
+                   "hi": np.array(6.0, np.float32)})
+    check_all_paths(tmp_path, compiled, model, {"x": x}, np.float32)
