@@ -88,6 +88,21 @@ def KilnCPUProfileHooks : Pass<"kiln-cpu-profile-hooks", "ModuleOp"> {
   ];
 }
 
+def KilnCPUZeroFills : Pass<"kiln-cpu-zero-fills", "ModuleOp"> {
+  let summary = "Zero fills of whole buffers outside parallel loops become memsets";
+  let description = [{
+    A `linalg.fill` of zero, or a `linalg.map` without inputs yielding zero,
+    on a statically shaped memref with the identity layout (4096 elements or
+    more) and outside any scf.forall/scf.parallel, becomes
+    `kiln_zero_fill(aligned pointer, bytes)`: the runtime's memset instead of
+    a scalar loop on one thread (a bufferized tensor.pad starts with one).
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect",
+  ];
+}
+
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg ops; propagate reshapes only through them";
   let description = [{

@@ -36,6 +36,11 @@ void copyDim(int64_t elemSize, int64_t rank, int64_t dim,
     std::memcpy(dstPtr, srcPtr, elemSize);
     return;
   }
+  // A row contiguous on both sides (a padded copy's rows) is one memcpy.
+  if (dim == rank - 1 && src.strides[dim] == 1 && dst.strides[dim] == 1) {
+    std::memcpy(dstPtr, srcPtr, src.sizes[dim] * elemSize);
+    return;
+  }
   for (int64_t i = 0; i < src.sizes[dim]; ++i)
     copyDim(elemSize, rank, dim + 1, src, dst,
             srcPtr + i * src.strides[dim] * elemSize,
@@ -53,4 +58,10 @@ extern "C" void memrefCopy(int64_t elemSize, UnrankedMemRef *srcArg,
     if (src.sizes[d] == 0)
       return;
   copyDim(elemSize, rank, 0, src, dst, srcPtr, dstPtr);
+}
+
+/// Zeroes `bytes` bytes at `pointer` (kiln-cpu-zero-fills: a padded buffer's
+/// initial fill).
+extern "C" void kiln_zero_fill(uintptr_t pointer, uintptr_t bytes) {
+  std::memset(reinterpret_cast<void *>(pointer), 0, bytes);
 }

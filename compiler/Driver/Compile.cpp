@@ -76,17 +76,19 @@ static int writeText(const std::string &path, llvm::function_ref<void(llvm::raw_
   return 0;
 }
 
-/// `kiln: kernel NAME: node, node, ...` for each kernel (`--verbose`): what
-/// `OUT --profile` names its slices after.
+/// `kiln: kernel NAME: node, node, ...` for each kernel call of the entry
+/// function (`--verbose`): what `OUT --profile` names its slices after.
 static void listKernels(ModuleOp module) {
   for (auto func : module.getOps<func::FuncOp>()) {
-    if (func.isExternal() || func->hasAttr("kiln.entry"))
+    if (!func->hasAttr("kiln.entry"))
       continue;
-    SmallVector<std::string> nodes = onnxNodeNames(func.getLoc());
-    llvm::errs() << "kiln: kernel " << func.getSymName() << ": "
-                 << (nodes.empty() ? std::string("(no ONNX node)")
-                                   : llvm::join(nodes, ", "))
-                 << "\n";
+    func.walk([&](func::CallOp call) {
+      SmallVector<std::string> nodes = onnxNodeNames(call.getLoc());
+      llvm::errs() << "kiln: kernel " << call.getCallee() << ": "
+                   << (nodes.empty() ? std::string("(no ONNX node)")
+                                     : llvm::join(nodes, ", "))
+                   << "\n";
+    });
   }
 }
 

@@ -82,6 +82,7 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
     pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    pm.addPass(createKilnDedupeKernels());
     return;
   case Phase::Tiled: {
     if (options.cuda.enabled())
@@ -110,6 +111,7 @@ void mlir::kiln::buildPhasePipeline(OpPassManager &pm, Phase phase,
       calls.isa = options.cpuTiles.microkernelISA;
       pm.addPass(createKilnCPUMicrokernelCalls(calls));
       pm.addPass(createKilnCPUProfileHooks());
+      pm.addPass(createKilnCPUZeroFills());
     }
     buildCPULoweringPipeline(pm, options.cpu);
     return;

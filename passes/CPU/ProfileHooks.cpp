@@ -3,8 +3,9 @@
 // Brackets every kernel call of the entry function with
 // `kiln_profile_begin(name)` / `kiln_profile_end(name)` (runtime/Profile.h),
 // where `name` is a constant memref<Nxi8>: the kernel function's name, then
-// one line per ONNX node fused into it (the NameLocs the importer gave the
-// nodes, gathered from the kernel's fused location). The runtime ignores
+// one line per ONNX node the call computes (the NameLocs the importer gave
+// the nodes, gathered from the call's fused location: a kernel function may
+// serve several calls, kiln-dedupe-kernels). The runtime ignores
 // the calls unless the executable runs with --profile.
 //
 //===----------------------------------------------------------------------===//
@@ -39,9 +40,9 @@ SmallVector<std::string> mlir::kiln::onnxNodeNames(Location loc) {
   return out;
 }
 
-std::string mlir::kiln::kernelProfileName(func::FuncOp kernel) {
-  std::string text = kernel.getSymName().str();
-  for (const std::string &node : onnxNodeNames(kernel.getLoc()))
+std::string mlir::kiln::kernelProfileName(func::CallOp call) {
+  std::string text = call.getCallee().str();
+  for (const std::string &node : onnxNodeNames(call.getLoc()))
     text += "\n" + node;
   return text;
 }
@@ -73,7 +74,7 @@ struct ProfileHooksPass
       auto kernel = symbols.lookup<func::FuncOp>(call.getCallee());
       if (!kernel || kernel.isExternal())
         continue;
-      std::string text = kernelProfileName(kernel);
+      std::string text = kernelProfileName(call);
       auto type = MemRefType::get({(int64_t)text.size()}, IntegerType::get(ctx, 8));
       auto bytes = RankedTensorType::get(type.getShape(), type.getElementType());
       SmallVector<int8_t> data(text.begin(), text.end());

@@ -17,8 +17,9 @@ namespace mlir::kiln {
 /// The ONNX node names (NameLocs) in `loc`, in first-seen order, once each.
 SmallVector<std::string> onnxNodeNames(Location loc);
 
-/// The kernel's function name, then one line per ONNX node it holds.
-std::string kernelProfileName(func::FuncOp kernel);
+/// The called kernel's function name, then one line per ONNX node the call
+/// computes.
+std::string kernelProfileName(func::CallOp call);
 
 } // namespace mlir::kiln
 

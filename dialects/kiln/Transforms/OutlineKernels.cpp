@@ -50,6 +50,12 @@ LogicalResult KernelOutliner::outline(KernelOp kernel) {
   auto callee =
       func::FuncOp::create(rewriter, kernel.getLoc(), kernel.getSymName(), type);
   callee.setPrivate();
+  // Kernels stay functions in the executable: LLVM would inline each (they
+  // are called once) into one huge entry function, superlinear to compile
+  // (BERT-base's was 320 KiB), and a profile could not see them.
+  // (`passthrough` is what func-to-llvm carries over to llvm.func.)
+  callee->setAttr("passthrough",
+                  rewriter.getArrayAttr({rewriter.getStringAttr("noinline")}));
   Operation *&after = lastPlaced[parent];
   if (!after)
     after = parent;

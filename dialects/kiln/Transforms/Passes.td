@@ -61,4 +61,17 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def KilnDedupeKernels : Pass<"kiln-dedupe-kernels", "ModuleOp"> {
+  let summary = "Merge identical kernel functions; calls point at the first";
+  let description = [{
+    Private functions that print the same (generic form, under one name,
+    locations elided) are one kernel: every call to a later copy calls the
+    first, and the copies are erased. Calls keep their locations, so the
+    ONNX nodes each call computes stay known (profiles, --verbose). Run
+    after outlining and the kernel-local cleanups, before tiling: repeated
+    layers are then tiled and compiled once.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD
