@@ -103,6 +103,20 @@ def KilnCPUZeroFills : Pass<"kiln-cpu-zero-fills", "ModuleOp"> {
   ];
 }
 
+def KilnCPUVectorMath : Pass<"kiln-cpu-vector-math", "func::FuncOp"> {
+  let summary = "Polynomial approximations for exp/erf/tanh/log on vectors";
+  let description = [{
+    math.exp, expm1, log, log1p, log2, tanh and erf whose result is a vector
+    become upstream's polynomial approximations (f16/bf16 through f32), so
+    they vectorize instead of calling libm once per lane. Scalar ops are
+    left to libm.
+  }];
+  let dependentDialects = [
+    "::mlir::math::MathDialect", "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg ops; propagate reshapes only through them";
   let description = [{
