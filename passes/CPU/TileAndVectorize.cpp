@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -89,7 +90,11 @@ kiln::getDefaultCPURegisterTileSizes(linalg::LinalgOp op,
   if (!want.empty()) {
     bool innerIsReduction = linalg::isReductionIterator(
         op.getIteratorTypesArray().back());
-    want.back() = innerIsReduction ? 1024 : 4 * vw;
+    // A whole static reduction is one vector op; a symbolic one is stepped
+    // by 4 vectors (the full steps vectorize once peeled).
+    want.back() = innerIsReduction && !ShapedType::isDynamic(ranges.back())
+                      ? 1024
+                      : 4 * vw;
   }
   return fit(want);
 }
@@ -211,14 +216,18 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
                              const MicrokernelMatch &match,
                              const CPUTileAndVectorizeOptions &options) {
   auto outType = dyn_cast<RankedTensorType>(mk.getDpsInits()[0].getType());
-  if (!outType || !outType.hasStaticShape())
+  if (!outType)
     return {};
-  ArrayRef<int64_t> out = outType.getShape();
+  // A symbolic dim is never split here (distributeRoot may split it).
+  SmallVector<int64_t> out(outType.getShape());
+  for (int64_t &size : out)
+    if (ShapedType::isDynamic(size))
+      size = 1;
   if (root != mk) {
     if (root.getNumLoops() != root.getNumParallelLoops() ||
         root.getNumDpsInits() != 1 ||
         !root.getIndexingMapMatchingResult(root->getResult(0)).isIdentity() ||
-        root.getStaticLoopRanges() != SmallVector<int64_t>(out))
+        root.getStaticLoopRanges() != SmallVector<int64_t>(outType.getShape()))
       return {};
   }
   int64_t tasks = std::max<int64_t>(options.targetTiles / 2, 2);
@@ -266,8 +275,8 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
   if (count() <= 1)
     return SmallVector<int64_t>(out.size(), 0);
   SmallVector<int64_t> tiles;
-  for (auto [size, tile] : llvm::zip_equal(out, t))
-    tiles.push_back(tile >= size ? 0 : tile);
+  for (auto [size, tile, real] : llvm::zip_equal(out, t, outType.getShape()))
+    tiles.push_back(tile >= size || ShapedType::isDynamic(real) ? 0 : tile);
   // The matched op's reduction loops (a root that is the op itself).
   tiles.resize(root.getNumLoops(), 0);
   return tiles;
@@ -289,6 +298,44 @@ soleMicrokernelOp(func::FuncOp func) {
   return found;
 }
 
+/// With fewer than targetTiles / 4 tasks from the static dims (a symbolic
+/// sequence length leaves a LayerNorm or a softmax none), splits the
+/// outermost symbolic parallel loop of `root` into that many chunks of
+/// ceil(size / chunks) iterations, a size known at run time.
+static void splitSymbolicDim(RewriterBase &rewriter, linalg::LinalgOp root,
+                             ArrayRef<int64_t> tiles,
+                             SmallVectorImpl<OpFoldResult> &sizes,
+                             const CPUTileAndVectorizeOptions &options) {
+  if (options.tileSizeControlFn)
+    return;
+  SmallVector<int64_t> ranges = root.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iters = root.getIteratorTypesArray();
+  int64_t tasks = 1;
+  for (auto [size, tile] : llvm::zip_equal(ranges, tiles))
+    if (tile > 0 && !ShapedType::isDynamic(size))
+      tasks *= llvm::divideCeil(size, tile);
+  int64_t want = std::max<int64_t>(options.targetTiles / 4, 2);
+  if (tasks >= want)
+    return;
+  for (auto [d, size] : llvm::enumerate(ranges)) {
+    if (!ShapedType::isDynamic(size) || !linalg::isParallelIterator(iters[d]))
+      continue;
+    rewriter.setInsertionPoint(root);
+    Location loc = root.getLoc();
+    SmallVector<Range> loopRanges = root.createLoopRanges(rewriter, loc);
+    Value extent = getValueOrCreateConstantIndexOp(rewriter, loc,
+                                                   loopRanges[d].size);
+    int64_t chunks = llvm::divideCeil(want, tasks);
+    AffineExpr e = rewriter.getAffineDimExpr(0);
+    Value tile = affine::AffineApplyOp::create(
+        rewriter, loc, AffineMap::get(1, 0, e.ceilDiv(chunks)), extent);
+    // At least 1: a zero tile size means "not tiled".
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    sizes[d] = arith::MaxSIOp::create(rewriter, loc, tile, one).getResult();
+    return;
+  }
+}
+
 /// Tiles `root`'s parallel loops into an scf.forall and fuses its linalg
 /// producers into it.
 static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp root,
@@ -299,11 +346,14 @@ static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp roo
       tiles = microkernelDistributionTiles(root, mk->first, mk->second, options);
   if (tiles.empty())
     tiles = tileSizesFor(root, CPUTilingLevel::Distribution, options);
-  if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+  SmallVector<OpFoldResult> sizes =
+      getAsIndexOpFoldResult(root->getContext(), tiles);
+  splitSymbolicDim(rewriter, root, tiles, sizes, options);
+  if (llvm::all_of(sizes, isZeroInteger))
     return success();
   scf::SCFTilingOptions tiling;
   tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
-      .setTileSizes(getAsIndexOpFoldResult(root->getContext(), tiles));
+      .setTileSizes(sizes);
   scf::SCFTileAndFuseOptions fuse;
   fuse.setTilingOptions(tiling);
   // Only linalg producers: a fused tensor.pad turns into scf.if + dynamic
@@ -327,9 +377,10 @@ static LogicalResult distributeRoot(RewriterBase &rewriter, linalg::LinalgOp roo
   return success();
 }
 
-/// Splits each loop whose step does not divide its static trip range into a
-/// loop of full tiles and a last iteration (static once canonicalized), so
-/// that both vectorize.
+/// Splits each loop whose step does not divide its static trip range (or
+/// whose range is symbolic) into a loop of full tiles and a last iteration
+/// (static once canonicalized, for a static range), so that the full tiles
+/// vectorize.
 static void peelPartialTiles(RewriterBase &rewriter,
                              ArrayRef<LoopLikeOpInterface> loops) {
   for (LoopLikeOpInterface loopLike : loops) {
@@ -339,7 +390,10 @@ static void peelPartialTiles(RewriterBase &rewriter,
     std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
     std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
     std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-    if (!lb || !ub || !step || (*ub - *lb) % *step == 0 || *ub - *lb < *step)
+    if (!lb || !step || *step == 1)
+      continue;
+    // A symbolic bound is peeled too: full tiles vectorize, the rest not.
+    if (ub && ((*ub - *lb) % *step == 0 || *ub - *lb < *step))
       continue;
     scf::ForOp partial;
     (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
@@ -486,6 +540,16 @@ kiln::tileAndVectorizeKernel(RewriterBase &rewriter, func::FuncOp func,
   if (linalg::LinalgOp root = findRoot(func))
     if (failed(distributeRoot(rewriter, root, options)))
       return failure();
+  {
+    // A symbolic size read from an untiled op's result (tensor.dim) would
+    // keep that op alive outside the forall, computed whole on one thread:
+    // read it from the op's operands instead, and let the op die.
+    RewritePatternSet patterns(func.getContext());
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
+    memref::populateResolveShapedTypeResultDimsPatterns(patterns);
+    addCanonicalizations(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
   tileToRegisters(rewriter, func, options);
 
   MLIRContext *ctx = func.getContext();

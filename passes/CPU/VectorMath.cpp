@@ -24,8 +24,10 @@ namespace mlir::kiln {
 
 using namespace mlir;
 
-/// The math functions rewritten (upstream's names).
+/// The math functions rewritten, by op name (`math.exp`; upstream's
+/// predicates are given full names).
 static bool approximated(StringRef name) {
+  name.consume_front("math.");
   return llvm::is_contained({"exp", "expm1", "log", "log1p", "log2", "tanh",
                              "erf"},
                             name);
@@ -39,7 +41,7 @@ struct VectorMathPass : kiln::impl::KilnCPUVectorMathBase<VectorMathPass> {
       if (op->getDialect() &&
           op->getDialect()->getNamespace() == math::MathDialect::getDialectNamespace() &&
           op->getNumResults() == 1 && isa<VectorType>(op->getResult(0).getType()) &&
-          approximated(op->getName().stripDialect()))
+          approximated(op->getName().getStringRef()))
         ops.push_back(op);
     });
     if (ops.empty())

@@ -128,11 +128,12 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   }
 };
 
-/// Static shapes only: a[..., m, k] x b[k, n] → expand(matmul(collapse(a) :
-/// [(...)*m, k], b)), and a[B..., m, k] x b[B..., k, n] with equal batch dims
-/// (rank > 3) → expand(batch_matmul(collapse(a), collapse(b))), so the named
-/// ops (which tile and vectorize as register-blocked FMAs) cover the
-/// transformer shapes instead of the general generic. Null if neither fits.
+/// a[..., m, k] x b[k, n] → expand(matmul(collapse(a) : [(...)*m, k], b)),
+/// and a[B..., m, k] x b[B..., k, n] with equal batch dims (rank > 3) →
+/// expand(batch_matmul(collapse(a), collapse(b))), so the named ops (which
+/// the runtime's GEMM computes) cover the transformer shapes instead of the
+/// general generic. Batch dims must be static; m, n and k may be symbolic (a
+/// symbolic sequence length). Null if neither form fits.
 static Value foldBatchIntoNamedMatmul(OpBuilder &b, Location loc, Value lhs,
                                       Value rhs, RankedTensorType resultType,
                                       Type acc) {
@@ -140,65 +141,91 @@ static Value foldBatchIntoNamedMatmul(OpBuilder &b, Location loc, Value lhs,
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t lr = lhsType.getRank(), rr = rhsType.getRank();
   Type elemType = resultType.getElementType();
-  if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape() ||
-      !resultType.hasStaticShape())
+  if (lr < 2 || rr < 2)
     return nullptr;
+  for (int64_t d = 0; d + 2 < lr; ++d)
+    if (lhsType.isDynamicDim(d))
+      return nullptr;
+  for (int64_t d = 0; d + 2 < rr; ++d)
+    if (rhsType.isDynamicDim(d))
+      return nullptr;
   auto collapse = [&](Value v, ArrayRef<ReassociationIndices> groups) {
     return tensor::CollapseShapeOp::create(b, loc, v, groups).getResult();
   };
   // Named ops take f16/bf16 operands with an f32 accumulator (their bodies
   // extend the operands); the result is rounded once at the end.
-  auto zeroFilled = [&](ArrayRef<int64_t> shape) {
-    return createFilledTensor(b, loc, RankedTensorType::get(shape, acc), {},
-                              createScalarConstant(b, loc, acc, 0.0));
+  auto zeroFilled = [&](ArrayRef<int64_t> shape, ValueRange dynSizes) {
+    return createFilledTensor(b, loc, RankedTensorType::get(shape, acc),
+                              dynSizes, createScalarConstant(b, loc, acc, 0.0));
   };
   auto accTypeOf = [&](ArrayRef<int64_t> shape) {
     return RankedTensorType::get(shape, acc);
   };
+  // The result's sizes: batch dims and m from lhs, n from rhs.
+  SmallVector<OpFoldResult> resultSizes;
+  SmallVector<Value> resultDynSizes;
+  for (int64_t d = 0; d < resultType.getRank(); ++d) {
+    bool isN = d == resultType.getRank() - 1;
+    Value from = isN ? rhs : lhs;
+    int64_t fromDim = isN ? rr - 1 : d - (resultType.getRank() - lr);
+    if (!resultType.isDynamicDim(d)) {
+      resultSizes.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+      continue;
+    }
+    Value size = tensor::DimOp::create(b, loc, from, fromDim);
+    resultSizes.push_back(size);
+    resultDynSizes.push_back(size);
+  }
   auto finish = [&](Value product,
                     ArrayRef<ReassociationIndices> groups) -> Value {
     Value result = groups.empty()
                        ? product
                        : tensor::ExpandShapeOp::create(
                              b, loc, accTypeOf(resultType.getShape()), product,
-                             groups)
+                             groups, resultSizes)
                              .getResult();
-    return acc == elemType ? result
-                           : roundToResultType(b, loc, result, resultType, {});
+    return acc == elemType
+               ? result
+               : roundToResultType(b, loc, result, resultType, resultDynSizes);
   };
-  if (lr == 2 && rr == 2 && acc != elemType) {
-    Value product =
-        linalg::MatmulOp::create(b, loc, TypeRange{accTypeOf(resultType.getShape())},
-                                 ValueRange{lhs, rhs},
-                                 ValueRange{zeroFilled(resultType.getShape())})
-            .getResult(0);
-    return finish(product, {});
-  }
+  auto matmulOf = [&](Value a, Value bv) {
+    int64_t m = cast<RankedTensorType>(a.getType()).getDimSize(0);
+    int64_t n = cast<RankedTensorType>(bv.getType()).getDimSize(1);
+    SmallVector<Value> dyn;
+    if (ShapedType::isDynamic(m))
+      dyn.push_back(tensor::DimOp::create(b, loc, a, 0));
+    if (ShapedType::isDynamic(n))
+      dyn.push_back(tensor::DimOp::create(b, loc, bv, 1));
+    return linalg::MatmulOp::create(b, loc, TypeRange{accTypeOf({m, n})},
+                                    ValueRange{a, bv},
+                                    ValueRange{zeroFilled({m, n}, dyn)})
+        .getResult(0);
+  };
+  if (lr == 2 && rr == 2)
+    return finish(matmulOf(lhs, rhs), {});
   if (lr >= 3 && rr == 2) {
     ReassociationIndices rows = llvm::to_vector(llvm::seq<int64_t>(0, lr - 1));
     SmallVector<ReassociationIndices> groups = {rows, {lr - 1}};
-    int64_t m = lhsType.getNumElements() / lhsType.getDimSize(lr - 1);
-    int64_t n = rhsType.getDimSize(1);
-    Value product =
-        linalg::MatmulOp::create(b, loc, TypeRange{accTypeOf({m, n})},
-                                 ValueRange{collapse(lhs, groups), rhs},
-                                 ValueRange{zeroFilled({m, n})})
-            .getResult(0);
-    return finish(product, groups);
+    return finish(matmulOf(collapse(lhs, groups), rhs), groups);
   }
   if (lr == rr && lr > 3 &&
       lhsType.getShape().drop_back(2) == rhsType.getShape().drop_back(2)) {
     ReassociationIndices batch = llvm::to_vector(llvm::seq<int64_t>(0, lr - 2));
     SmallVector<ReassociationIndices> groups = {batch, {lr - 2}, {lr - 1}};
-    int64_t batchSize = 1;
-    for (int64_t d : lhsType.getShape().drop_back(2))
-      batchSize *= d;
-    int64_t m = lhsType.getDimSize(lr - 2), n = rhsType.getDimSize(rr - 1);
+    Value a = collapse(lhs, groups), bv = collapse(rhs, groups);
+    auto aType = cast<RankedTensorType>(a.getType());
+    auto bType = cast<RankedTensorType>(bv.getType());
+    SmallVector<int64_t> shape = {aType.getDimSize(0), aType.getDimSize(1),
+                                  bType.getDimSize(2)};
+    SmallVector<Value> dyn;
+    if (ShapedType::isDynamic(shape[1]))
+      dyn.push_back(tensor::DimOp::create(b, loc, a, 1));
+    if (ShapedType::isDynamic(shape[2]))
+      dyn.push_back(tensor::DimOp::create(b, loc, bv, 2));
     Value product =
-        linalg::BatchMatmulOp::create(
-            b, loc, TypeRange{accTypeOf({batchSize, m, n})},
-            ValueRange{collapse(lhs, groups), collapse(rhs, groups)},
-            ValueRange{zeroFilled({batchSize, m, n})})
+        linalg::BatchMatmulOp::create(b, loc, TypeRange{accTypeOf(shape)},
+                                      ValueRange{a, bv},
+                                      ValueRange{zeroFilled(shape, dyn)})
             .getResult(0);
     return finish(product, groups);
   }
