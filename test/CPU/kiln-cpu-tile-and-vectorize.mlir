@@ -47,10 +47,15 @@ func.func private @k_conv(%x: tensor<1x64x58x58xf32>, %w: tensor<64x64x3x3xf32>,
 
 // -----
 
-// Elementwise with a dynamic dim: only the static dim is distributed; the
-// dynamic dim is stepped by one, so the register tile is static again.
+// Elementwise with a dynamic dim: the static dim gives 2 tasks, too few (a
+// quarter of target-tiles, 8), so the dynamic dim is split too, into 4 chunks
+// of a size known at run time; inside, it is stepped by one, so the register
+// tile is static again.
+// CHECK:       #[[CHUNK:.+]] = affine_map<()[s0] -> (s0 ceildiv 4)>
 // CHECK-LABEL: func.func private @k_dynamic
-// CHECK:       scf.forall ({{.*}}) = (0) to (100) step (50)
+// CHECK:         %[[C:.+]] = affine.apply #[[CHUNK]]()[%{{.+}}]
+// CHECK:         %[[S:.+]] = arith.maxsi %[[C]], %c1
+// CHECK:       scf.forall ({{.*}}) = (0, 0) to (%{{.+}}, 100) step (%[[S]], 50)
 // CHECK:         scf.for {{.*}} to %{{.*}} step %c1
 // CHECK:           math.exp {{.*}} : vector<1x50xf32>
 // CHECK-NOT:   linalg.generic
