@@ -197,11 +197,12 @@ static void replaceTiled(RewriterBase &rewriter, Operation *op,
     rewriter.replaceOp(op, replacements);
 }
 
-/// The largest multiple of `step` (at least `step`) that is at most
-/// ceil(size / parts).
+/// ceil(size / parts) rounded up to a multiple of `step`: `parts` chunks at
+/// most, none of them a sliver (197 rows in 2 parts: 104 + 93, not
+/// 96 + 96 + 5).
 static int64_t chunk(int64_t size, int64_t parts, int64_t step) {
   int64_t want = llvm::divideCeil(size, std::max<int64_t>(parts, 1));
-  return std::max<int64_t>(step, want / step * step);
+  return llvm::divideCeil(want, step) * step;
 }
 
 /// Distribution tiles for a kernel whose work is one microkernel op `mk`
@@ -263,7 +264,9 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
     split(2, 1, 1);
     break;
   case MicrokernelKind::Matmul: // (m, n)
-    split(1, 32, 64);
+    // Each task packs its rows of A (the activations) once per column
+    // block: at least 128 columns keep that a small share of its work.
+    split(1, 32, 128);
     split(0, 8, 16);
     break;
   case MicrokernelKind::BatchMatmul: // (b, m, n)
