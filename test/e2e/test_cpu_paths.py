@@ -64,8 +64,10 @@ def qemu():
 
 
 def float_model(rng):
-    """Conv + Relu + MatMul + Softmax (the tiled, vectorized kernels) and a bfloat16 round
-    trip (the conversion that needed a libcall without avx512bf16)."""
+    """Conv + Relu + MatMul + Softmax (the Conv and the MatMul call the runtime's GEMM
+    microkernels of the path's ISA, so the qemu runs check that the SSE and AVX2 copies use
+    nothing beyond their level; the rest is tiled, vectorized code) and a bfloat16 round trip
+    (the conversion that needed a libcall without avx512bf16)."""
     w = (rng.standard_normal((8, 1, 3, 3)) * 0.5).astype(np.float32)
     m = (rng.standard_normal((8 * 36, 37)) * 0.1).astype(np.float32)
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"]),
