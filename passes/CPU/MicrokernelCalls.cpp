@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/CPU/Microkernels.h"
+#include "passes/CPU/RuntimeFunctions.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -150,14 +151,6 @@ static Value transposeLastTwo(OpBuilder &b, Location loc, Value value) {
   return memref::TransposeOp::create(b, loc, value, AffineMapAttr::get(map));
 }
 
-static void declare(ModuleOp module, StringRef symbol, FunctionType type) {
-  if (SymbolTable::lookupSymbolIn(module, symbol))
-    return;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(b, module.getLoc(), symbol, type);
-  func.setPrivate();
-}
-
 /// For each function, which of its arguments are weights at every call site.
 using ConstantArgs = llvm::DenseMap<Operation *, SmallVector<bool>>;
 
@@ -248,7 +241,7 @@ static void replaceWithCall(linalg::LinalgOp op, const MicrokernelMatch &match,
   }
   args.push_back(i64(constants));
   std::string symbol = microkernelSymbol(match, isa);
-  declare(module, symbol,
+  declareRuntimeFunction(module, symbol,
           b.getFunctionType(ValueRange(args).getTypes(), TypeRange{}));
   func::CallOp::create(b, loc, symbol, TypeRange{}, args);
   op->erase();

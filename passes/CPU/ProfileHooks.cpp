@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/CPU/ProfileHooks.h"
+#include "passes/CPU/RuntimeFunctions.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -59,16 +60,13 @@ struct ProfileHooksPass
         func.walk([&](func::CallOp call) { calls.push_back(call); });
     if (calls.empty())
       return;
+    auto dynamicText =
+        MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
+    auto hookType = FunctionType::get(ctx, {dynamicText}, {});
+    declareRuntimeFunction(module, "kiln_profile_begin", hookType);
+    declareRuntimeFunction(module, "kiln_profile_end", hookType);
     SymbolTable symbols(module);
     OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
-    auto declare = [&](StringRef name, Type arg) {
-      if (symbols.lookup(name))
-        return;
-      auto decl = func::FuncOp::create(top, module.getLoc(), name,
-                                       FunctionType::get(ctx, {arg}, {}));
-      decl.setPrivate();
-      symbols.insert(decl);
-    };
     int index = 0;
     for (func::CallOp call : calls) {
       auto kernel = symbols.lookup<func::FuncOp>(call.getCallee());
@@ -84,15 +82,11 @@ struct ProfileHooksPass
           DenseElementsAttr::get(bytes, ArrayRef<int8_t>(data)),
           /*constant=*/true, /*alignment=*/nullptr);
       symbols.insert(global);
-      declare("kiln_profile_begin", type.clone(ShapedType::kDynamic));
-      declare("kiln_profile_end", type.clone(ShapedType::kDynamic));
 
       OpBuilder b(call);
       Location loc = call.getLoc();
       Value name = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
-      Value dynamic = memref::CastOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
-          name);
+      Value dynamic = memref::CastOp::create(b, loc, dynamicText, name);
       func::CallOp::create(b, loc, "kiln_profile_begin", TypeRange{}, dynamic);
       b.setInsertionPointAfter(call);
       func::CallOp::create(b, loc, "kiln_profile_end", TypeRange{}, dynamic);

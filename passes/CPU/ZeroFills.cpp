@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/CPU/RuntimeFunctions.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -75,12 +76,9 @@ struct ZeroFillsPass : kiln::impl::KilnCPUZeroFillsBase<ZeroFillsPass> {
     if (fills.empty())
       return;
     MLIRContext *ctx = &getContext();
-    OpBuilder top = OpBuilder::atBlockEnd(module.getBody());
     auto index = IndexType::get(ctx);
-    if (!SymbolTable::lookupSymbolIn(module, "kiln_zero_fill"))
-      func::FuncOp::create(top, module.getLoc(), "kiln_zero_fill",
-                           FunctionType::get(ctx, {index, index}, {}))
-          .setPrivate();
+    kiln::declareRuntimeFunction(module, "kiln_zero_fill",
+                                 FunctionType::get(ctx, {index, index}, {}));
     for (auto [op, target] : fills) {
       OpBuilder b(op);
       auto type = cast<MemRefType>(target.getType());
