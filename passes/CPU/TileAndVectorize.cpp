@@ -252,7 +252,7 @@ microkernelDistributionTiles(linalg::LinalgOp root, linalg::LinalgOp mk,
   switch (match.kind) {
   case MicrokernelKind::Conv2DNchw: { // (n, f, oh, ow)
     // Each task's GEMM has N = rows x OW columns: at least 128 of them (4
-    // register tiles of 32).
+    // AVX-512 register tiles, 8 AVX2 ones).
     t[0] = 1;
     split(2, 1, llvm::divideCeil(128, out[3]));
     split(1, 16, 32);
